@@ -1,0 +1,15 @@
+"""Plot factory: a registry of Plotly match plots, all drawn from the shared match model.
+
+Importing this package registers every plot module below.
+"""
+
+from matchkit.plots.factory import RenderResult, figure, figure_dict, render, resolve_plot_types
+from matchkit.plots.registry import REGISTRY, PlotSkipped, PlotSpec, plot_types, register
+
+# Plot families: importing a module registers its plot types.
+from matchkit.plots import heatmap, shots, passing  # noqa: E402,F401  isort: skip
+
+__all__ = [
+    "REGISTRY", "PlotSkipped", "PlotSpec", "RenderResult",
+    "figure", "figure_dict", "plot_types", "register", "render", "resolve_plot_types",
+]

@@ -1,0 +1,127 @@
+"""The compact match model that every plot reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# Column name -> dtype of the events table. Declared once so that the parser,
+# the plots and the tests agree on what each column means and holds.
+EVENT_COLUMNS: dict[str, str] = {
+    "index": "int32",              # event order within the match, from the file
+    "id": "object",                # event UUID, joins 360 frames and related events
+    "period": "int8",              # 1, 2 regular time; 3, 4 extra time; 5 shoot-out
+    "timestamp": "float64",        # seconds since the start of the period
+    "minute": "int16",
+    "second": "int8",
+    "type": "object",              # StatsBomb event type name, e.g. "Pass", "Ball Receipt*"
+    "team_id": "int32",
+    "team": "object",
+    "player_id": "Int64",          # missing on team events such as Half Start
+    "player": "object",
+    "position": "object",
+    "possession": "int32",
+    "possession_team_id": "int32",
+    "play_pattern": "object",
+    "x": "float64",                # location in the acting team's frame, pitch units
+    "y": "float64",
+    "end_x": "float64",            # pass, carry or shot end location
+    "end_y": "float64",
+    "end_z": "float64",            # shot end height; missing where end_location has 2 values
+    "under_pressure": "bool",
+    "counterpress": "bool",
+    "outcome": "object",           # outcome of passes, shots, duels, dribbles, interceptions...
+    "pass_recipient_id": "Int64",
+    "pass_recipient": "object",
+    "pass_type": "object",         # Corner, Free Kick, Throw-in, Kick Off, Goal Kick, ...
+    "pass_height": "object",
+    "pass_cross": "bool",
+    "pass_switch": "bool",
+    "pass_shot_assist": "bool",
+    "pass_goal_assist": "bool",
+    "shot_xg": "float64",
+    "shot_type": "object",         # Open Play, Penalty, Free Kick, Corner
+    "shot_body_part": "object",
+    "duel_type": "object",         # Tackle, Aerial Lost
+    "goalkeeper_type": "object",   # Shot Saved, Collected, Punch, Goal Conceded, ...
+    "card": "object",              # Yellow Card, Second Yellow, Red Card
+    "replacement_id": "Int64",     # substitution: the player who comes on
+    "replacement": "object",
+}
+
+
+@dataclass(frozen=True)
+class MatchInfo:
+    """Facts about one match, taken from its entry in the matches file."""
+
+    match_id: int
+    competition_id: int | None
+    competition: str
+    season_id: int | None
+    season: str
+    match_date: str | None
+    kick_off: str | None
+    stage: str | None
+    home_team_id: int
+    home_team: str
+    away_team_id: int
+    away_team: str
+    home_score: int | None
+    away_score: int | None
+    last_updated: str | None = None
+    last_updated_360: str | None = None
+    has_360: bool = False
+
+    def team_name(self, team_id: int) -> str:
+        """Return the name of the home or away team with this id."""
+        return self.home_team if team_id == self.home_team_id else self.away_team
+
+    def opponent_id(self, team_id: int) -> int:
+        """Return the id of the other team of the match."""
+        return self.away_team_id if team_id == self.home_team_id else self.home_team_id
+
+
+@dataclass(frozen=True)
+class LineupPlayer:
+    """One player of a team sheet."""
+
+    player_id: int
+    name: str
+    nickname: str | None
+    jersey_number: int | None
+    starter: bool
+    position: str | None
+
+
+@dataclass
+class MatchModel:
+    """One match parsed once: facts, the events table, lineups and 360 frames.
+
+    ``events`` follows ``EVENT_COLUMNS`` and is sorted by (period, timestamp,
+    index). Shot freeze frames and 360 frames are keyed by event id.
+    """
+
+    info: MatchInfo
+    events: pd.DataFrame
+    lineups: dict[int, list[LineupPlayer]]
+    formations: dict[int, str]
+    shot_freeze_frames: dict[str, list[dict]] = field(default_factory=dict)
+    frames_360: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def match_id(self) -> int:
+        return self.info.match_id
+
+    @property
+    def team_ids(self) -> tuple[int, int]:
+        """Return (home team id, away team id)."""
+        return self.info.home_team_id, self.info.away_team_id
+
+    def side_team_id(self, side: str) -> int:
+        """Return the team id for ``"home"`` or ``"away"``."""
+        if side == "home":
+            return self.info.home_team_id
+        if side == "away":
+            return self.info.away_team_id
+        raise ValueError(f"side must be 'home' or 'away', got {side!r}")

@@ -1,0 +1,142 @@
+"""Football rules applied to the events table, shared by every plot.
+
+Each function takes ``MatchModel.events`` (or a slice of it) and returns a
+boolean mask, a slice or a number. Coordinates stay in the acting team's frame.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from matchkit.dimensions import STATSBOMB, PitchDimensions
+
+SHOOTOUT_PERIOD = 5
+
+# On-ball events with a location that show where a team had the ball.
+TOUCH_TYPES = frozenset({
+    "Pass", "Ball Receipt*", "Carry", "Shot", "Dribble", "Miscontrol", "Dispossessed",
+    "Ball Recovery", "Clearance", "Interception", "Block", "Duel", "50/50", "Goal Keeper",
+    "Shield", "Foul Won",
+})
+
+# Out-of-possession actions; all of them are in the defending team's frame.
+DEFENSIVE_TYPES = frozenset({
+    "Pressure", "Duel", "Interception", "Ball Recovery", "Block", "Clearance", "Foul Committed",
+    "Dribbled Past",
+})
+
+ON_TARGET_OUTCOMES = frozenset({"Goal", "Saved", "Saved To Post"})
+RED_CARDS = frozenset({"Red Card", "Second Yellow"})
+
+# PPDA zone: the opponent's first 60% of the pitch, seen from the passer (x < 72 on 120).
+PPDA_ZONE_SHARE = 0.6
+
+
+def regular_play(events: pd.DataFrame) -> pd.Series:
+    """Mask events outside the penalty shoot-out (period 5)."""
+    return events["period"] < SHOOTOUT_PERIOD
+
+
+def shots(events: pd.DataFrame, include_shootout: bool = False) -> pd.DataFrame:
+    """Return shot events; shoot-out kicks only when asked for."""
+    mask = events["type"] == "Shot"
+    if not include_shootout:
+        mask &= regular_play(events)
+    return events[mask]
+
+
+def goals(events: pd.DataFrame) -> pd.DataFrame:
+    """Return every goal outside the shoot-out, with ``scoring_team_id`` and ``own_goal``.
+
+    A goal is a shot with outcome Goal or an ``Own Goal For`` event, which the
+    benefiting team carries. ``Own Goal Against`` is its twin and is not counted.
+    """
+    in_play = regular_play(events)
+    scored = (events["type"] == "Shot") & (events["outcome"] == "Goal") & in_play
+    own = (events["type"] == "Own Goal For") & in_play
+    result = events[scored | own].copy()
+    result["scoring_team_id"] = result["team_id"]
+    result["own_goal"] = result["type"] == "Own Goal For"
+    return result
+
+
+def score(events: pd.DataFrame, home_team_id: int, away_team_id: int) -> tuple[int, int]:
+    """Count the goals of each team from the events, outside the shoot-out."""
+    scorers = goals(events)["scoring_team_id"]
+    return int((scorers == home_team_id).sum()), int((scorers == away_team_id).sum())
+
+
+def xg_total(events: pd.DataFrame, team_id: int) -> float:
+    """Sum a team's shot xG outside the shoot-out (own goals carry none)."""
+    team_shots = shots(events)
+    return float(team_shots.loc[team_shots["team_id"] == team_id, "shot_xg"].sum())
+
+
+def completed_passes(events: pd.DataFrame) -> pd.Series:
+    """Mask passes with no outcome, which StatsBomb uses for a completed pass."""
+    return (events["type"] == "Pass") & events["outcome"].isna()
+
+
+def touches(events: pd.DataFrame) -> pd.Series:
+    """Mask on-ball events that have a location."""
+    return events["type"].isin(TOUCH_TYPES) & events["x"].notna()
+
+
+def defensive_actions(events: pd.DataFrame) -> pd.Series:
+    """Mask defensive actions that have a location (pressures, duels, interceptions...)."""
+    return events["type"].isin(DEFENSIVE_TYPES) & events["x"].notna()
+
+
+def in_possession(events: pd.DataFrame) -> pd.Series:
+    """Mask events whose team is the team in possession."""
+    return events["team_id"] == events["possession_team_id"]
+
+
+def first_lineup_change(
+    events: pd.DataFrame, team_id: int, include_red_cards: bool = True,
+) -> tuple[int, float] | None:
+    """Return (period, timestamp in seconds) of a team's first substitution or red card, or None.
+
+    Compared on (period, timestamp) because minutes overlap at half time:
+    first-half stoppage runs past minute 45 while the second half restarts at 45.
+    With ``include_red_cards=False`` only substitutions count.
+    """
+    team = events[events["team_id"] == team_id]
+    change = team["type"] == "Substitution"
+    if include_red_cards:
+        change |= team["card"].isin(RED_CARDS)
+    if not change.any():
+        return None
+    first = team[change].iloc[0]
+    return int(first["period"]), float(first["timestamp"])
+
+
+def before(events: pd.DataFrame, cutoff: tuple[int, float] | None) -> pd.Series:
+    """Mask events strictly before ``cutoff`` (period, timestamp); all events when it is None."""
+    if cutoff is None:
+        return pd.Series(True, index=events.index)
+    period, timestamp = cutoff
+    return (events["period"] < period) | ((events["period"] == period) & (events["timestamp"] < timestamp))
+
+
+def ppda(events: pd.DataFrame, team_id: int, opponent_id: int, dims: PitchDimensions = STATSBOMB) -> float | None:
+    """Compute a team's passes allowed per defensive action (PPDA), outside the shoot-out.
+
+    Numerator: opponent passes in the opponent's own first 60% (x < 72 in the
+    passer's frame). Denominator: the team's tackles, interceptions, fouls and
+    challenges in the same zone, which is x >= 48 in the defending team's frame.
+    Returns None when the team made no such action.
+    """
+    in_play = events[regular_play(events)]
+    zone_end = dims.length * PPDA_ZONE_SHARE
+
+    opponent_passes = (in_play["team_id"] == opponent_id) & (in_play["type"] == "Pass") & (in_play["x"] < zone_end)
+    team = in_play["team_id"] == team_id
+    tackles = (in_play["type"] == "Duel") & (in_play["duel_type"] == "Tackle")
+    actions = tackles | in_play["type"].isin(("Interception", "Foul Committed", "Dribbled Past"))
+    defending = team & actions & (in_play["x"] >= dims.length - zone_end)
+
+    denominator = int(defending.sum())
+    if denominator == 0:
+        return None
+    return int(opponent_passes.sum()) / denominator
