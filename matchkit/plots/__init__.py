@@ -6,8 +6,9 @@ Importing this package registers every plot module below.
 from matchkit.plots.factory import RenderResult, figure, figure_dict, render, resolve_plot_types
 from matchkit.plots.registry import REGISTRY, PlotSkipped, PlotSpec, plot_types, register
 
-# Plot families: importing a module registers its plot types.
-from matchkit.plots import heatmap, shots, passing  # noqa: E402,F401  isort: skip
+# Plot families, one import per line: importing a module registers its plot types.
+# isort: off
+# isort: on
 
 __all__ = [
     "REGISTRY", "PlotSkipped", "PlotSpec", "RenderResult",
