@@ -1,0 +1,5 @@
+import sys
+
+from matchkit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,165 @@
+"""Run parameters of the ETL, validated before any work starts.
+
+Parameters arrive from Python, papermill, YAML files and the command line, so
+values may be strings. They are parsed as data only, never evaluated as code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matchkit.errors import ParameterError
+from matchkit.storage import DEFAULT_DATABASE_URL, redact_url
+
+BACKENDS = ("loky", "threading")
+
+# With no selection, the online source runs one whole recent tournament:
+# FIFA World Cup 2022 (competition 43, season 106 in StatsBomb open data).
+DEFAULT_ONLINE_COMPETITION = (43, 106)
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def _integer(name: str, value: Any, minimum: int | None = None, allow_none: bool = True) -> int | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
+        if allow_none:
+            return None
+        raise ParameterError(f"{name} is required; give a whole number")
+    if isinstance(value, bool):
+        raise ParameterError(f"{name} must be a whole number, got {value!r}")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and _INTEGER.match(value.strip()):
+        number = int(value.strip())
+    else:
+        raise ParameterError(f"{name} must be a whole number, got {value!r}")
+    if minimum is not None and number < minimum:
+        raise ParameterError(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
+def parse_match_ids(value: Any) -> list[int] | None:
+    """Parse match ids from a list or a comma-separated string; reject anything that is not an integer."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
+        return None
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        items = [items]
+    ids = []
+    for item in items:
+        if isinstance(item, str):
+            item = item.strip().strip("[]").strip()
+            if not item:
+                continue
+        number = _integer("match_ids", item, minimum=1, allow_none=False)
+        ids.append(number)
+    if not ids:
+        return None
+    return list(dict.fromkeys(ids))
+
+
+def _plots(value: Any) -> list[str] | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "all", "none", "null")):
+        return None
+    if isinstance(value, str):
+        value = [name.strip() for name in value.split(",")]
+    from matchkit.plots import resolve_plot_types
+
+    return resolve_plot_types([str(name) for name in value if str(name).strip()])
+
+
+def _data_dir(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
+        return None
+    path = Path(str(value)).expanduser()
+    if not path.is_dir():
+        raise ParameterError(
+            f"data_dir {str(value)!r} does not exist or is not a folder; give the path of a local copy of "
+            "StatsBomb open data (the folder holding competitions.json, matches/, events/ and lineups/)"
+        )
+    return str(path.resolve())
+
+
+@dataclass(frozen=True)
+class EtlConfig:
+    """Validated ETL parameters."""
+
+    batch_size: int = 10
+    max_workers: int = 4
+    backend: str = "loky"
+    data_dir: str | None = None
+    open_data_url: str | None = None
+    competition_id: int | None = None
+    season_id: int | None = None
+    match_ids: list[int] | None = None
+    limit: int | None = None
+    plots: list[str] | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    progress: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_values(cls, **values: Any) -> "EtlConfig":
+        """Validate raw parameter values; raise ParameterError naming the parameter and the accepted values."""
+        known = set(cls.__dataclass_fields__) - {"extra"}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ParameterError(f"unknown parameter(s) {unknown}; accepted: {', '.join(sorted(known))}")
+
+        backend = str(values.get("backend", "loky") or "loky").strip().lower()
+        if backend not in BACKENDS:
+            raise ParameterError(f"backend {backend!r} is not supported; accepted values: {', '.join(BACKENDS)}")
+
+        competition_id = _integer("competition_id", values.get("competition_id"), minimum=0)
+        season_id = _integer("season_id", values.get("season_id"), minimum=0)
+        if (competition_id is None) != (season_id is None):
+            raise ParameterError("competition_id and season_id go together; give both or neither")
+
+        database_url = str(values.get("database_url") or DEFAULT_DATABASE_URL).strip()
+        open_data_url = values.get("open_data_url") or None
+        if open_data_url is not None and not re.match(r"^https?://", str(open_data_url)):
+            raise ParameterError(f"open_data_url must start with http:// or https://, got {open_data_url!r}")
+
+        return cls(
+            batch_size=_integer("batch_size", values.get("batch_size", 10), minimum=1, allow_none=False),
+            max_workers=_integer("max_workers", values.get("max_workers", 4), minimum=1, allow_none=False),
+            backend=backend,
+            data_dir=_data_dir(values.get("data_dir")),
+            open_data_url=str(open_data_url) if open_data_url else None,
+            competition_id=competition_id,
+            season_id=season_id,
+            match_ids=parse_match_ids(values.get("match_ids")),
+            limit=_integer("limit", values.get("limit"), minimum=1),
+            plots=_plots(values.get("plots")),
+            database_url=database_url,
+            progress=_boolean("progress", values.get("progress", True)),
+        )
+
+    def selection(self) -> dict[str, Any]:
+        """Return the match selection, with the online default tournament when nothing is chosen."""
+        competition_id, season_id = self.competition_id, self.season_id
+        if self.data_dir is None and competition_id is None and not self.match_ids:
+            competition_id, season_id = DEFAULT_ONLINE_COMPETITION
+        return {"competition_id": competition_id, "season_id": season_id, "match_ids": self.match_ids, "limit": self.limit}
+
+    def public(self) -> dict[str, Any]:
+        """Return the configuration without secrets, for logs and the run history."""
+        values = asdict(self)
+        values.pop("extra")
+        values["database_url"] = redact_url(self.database_url)
+        return values
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "0", "no"):
+        return False
+    raise ParameterError(f"{name} must be true or false, got {value!r}")

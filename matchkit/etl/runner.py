@@ -1,0 +1,230 @@
+"""The ETL runner: batches of matches processed in parallel, written by the parent."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
+
+from matchkit.errors import MatchkitError
+from matchkit.etl.params import EtlConfig
+from matchkit.etl.worker import MatchOutcome, process_match
+from matchkit.storage import PlotRow, Store
+
+logger = logging.getLogger("matchkit.etl")
+
+STAGES = ("read", "parse", "plot", "serialize", "write")
+
+
+@dataclass
+class BatchStats:
+    """Numbers of one batch, as logged."""
+
+    batch: int
+    matches: int
+    succeeded: int
+    failed: int
+    seconds: float
+
+    @property
+    def matches_per_second(self) -> float:
+        return self.matches / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class EtlSummary:
+    """What a run did: counts, time, throughput, per-stage seconds and failures."""
+
+    run_id: int
+    status: str
+    matches_total: int
+    matches_processed: int = 0
+    matches_succeeded: int = 0
+    matches_failed: int = 0
+    plots_written: int = 0
+    plots_skipped: int = 0
+    seconds: float = 0.0
+    failed_match_ids: list[int] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    batches: list[BatchStats] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    configuration: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def matches_per_second(self) -> float:
+        return self.matches_processed / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the headline numbers as one flat mapping."""
+        return {
+            "run_id": self.run_id, "status": self.status, "matches_total": self.matches_total,
+            "matches_processed": self.matches_processed, "matches_succeeded": self.matches_succeeded,
+            "matches_failed": self.matches_failed, "plots_written": self.plots_written,
+            "plots_skipped": self.plots_skipped, "seconds": round(self.seconds, 3),
+            "matches_per_second": round(self.matches_per_second, 3),
+        }
+
+    def to_frame(self):
+        """Return the headline numbers as a one-column pandas DataFrame for notebooks."""
+        import pandas as pd
+
+        return pd.DataFrame({"value": self.as_dict()})
+
+    def batches_frame(self):
+        """Return one row per batch: matches, seconds, matches per second, successes and failures."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [{**vars(b), "matches_per_second": round(b.matches_per_second, 3)} for b in self.batches],
+            columns=["batch", "matches", "succeeded", "failed", "seconds", "matches_per_second"],
+        )
+
+    def failures_frame(self):
+        """Return the failed matches with stage, error type and message."""
+        import pandas as pd
+
+        return pd.DataFrame(self.failures, columns=["match_id", "stage", "error_type", "message"])
+
+
+def _batches(items: list, size: int) -> list[list]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def _run_batch(parallel: Parallel, source, batch: list[dict], plot_types: list[str]) -> list[MatchOutcome]:
+    """Process one batch in the pool; if a worker dies, retry its matches one by one."""
+    try:
+        return parallel(delayed(process_match)(source, entry, plot_types) for entry in batch)
+    except (KeyboardInterrupt, MatchkitError):
+        raise
+    except Exception as error:  # noqa: BLE001 - a crashed worker costs only its own match
+        logger.warning("batch failed in a worker (%s: %s); retrying its %d matches one by one",
+                       type(error).__name__, error, len(batch))
+
+    outcomes = []
+    for entry in batch:
+        match_id = int(entry.get("match_id", 0))
+        try:
+            outcomes.extend(parallel([delayed(process_match)(source, entry, plot_types)]))
+        except KeyboardInterrupt:
+            raise
+        except Exception as error:  # noqa: BLE001
+            outcomes.append(MatchOutcome(match_id=match_id, failure={
+                "match_id": match_id, "stage": "worker", "error_type": type(error).__name__,
+                "message": f"match {match_id}: worker failed twice ({error}); it may exhaust memory or crash the parser",
+            }))
+    return outcomes
+
+
+def _store_batch(store: Store, run_id: int, outcomes: list[MatchOutcome]) -> int:
+    rows, plots, failures = [], [], []
+    for outcome in outcomes:
+        if outcome.ok:
+            rows.append(outcome.match_row)
+            plots.extend(
+                PlotRow(outcome.match_id, plot_type, outcome.versions[plot_type], figure.decode("utf-8"))
+                for plot_type, figure in outcome.figures.items()
+            )
+        else:
+            failures.append(outcome.failure)
+    return store.write_batch(run_id, rows, plots, failures)
+
+
+def run_etl(config: EtlConfig | None = None, **params: Any) -> EtlSummary:
+    """Build or refresh the plot database for the selected matches.
+
+    Takes an ``EtlConfig`` or its parameters (batch_size, max_workers, backend,
+    data_dir, open_data_url, competition_id, season_id, match_ids, limit, plots,
+    database_url, progress). Matches run in batches of ``batch_size`` on
+    ``max_workers`` joblib workers; the parent writes each batch in one
+    transaction. A failing match is recorded in ``etl_failures`` and the run goes on.
+    Returns the run summary.
+    """
+    from matchkit.plots import resolve_plot_types
+    from matchkit.sources import open_source, select_matches
+
+    config = config or EtlConfig.from_values(**params)
+    plot_types = resolve_plot_types(config.plots)
+    source = open_source(data_dir=config.data_dir, open_data_url=config.open_data_url)
+    store = Store(config.database_url)
+    entries = select_matches(source, **config.selection())
+
+    run_started = time.perf_counter()
+    run_id = store.start_run({**config.public(), "plots": plot_types, "source": source.describe()})
+    summary = EtlSummary(run_id=run_id, status="running", matches_total=len(entries), configuration=config.public())
+    stage_seconds: dict[str, float] = defaultdict(float)
+    batches = _batches(entries, config.batch_size)
+    logger.info("run %d: %d matches in %d batches of up to %d, %d %s workers, source %s, database %s",
+                run_id, len(entries), len(batches), config.batch_size, config.max_workers, config.backend,
+                source.describe(), config.public()["database_url"])
+
+    progress = tqdm(total=len(entries), unit="match", desc="matches", disable=not config.progress)
+    try:
+        with Parallel(n_jobs=config.max_workers, backend=config.backend) as parallel:
+            for number, batch in enumerate(batches, start=1):
+                batch_started = time.perf_counter()
+                outcomes = _run_batch(parallel, source, batch, plot_types)
+
+                write_started = time.perf_counter()
+                summary.plots_written += _store_batch(store, run_id, outcomes)
+                stage_seconds["write"] += time.perf_counter() - write_started
+
+                stats = _account(summary, stage_seconds, outcomes, number, time.perf_counter() - batch_started)
+                progress.update(len(batch))
+                logger.info(
+                    "batch %d/%d: %d matches in %.2f s (%.3f s/match), %.1f%% done, %d ok, %d failed",
+                    number, len(batches), stats.matches, stats.seconds, stats.seconds / max(stats.matches, 1),
+                    100.0 * summary.matches_processed / max(summary.matches_total, 1), stats.succeeded, stats.failed,
+                )
+        summary.status = "succeeded" if summary.matches_failed == 0 else "completed_with_failures"
+    except KeyboardInterrupt:
+        summary.status = "interrupted"
+        raise
+    except BaseException:
+        summary.status = "failed"
+        raise
+    finally:
+        progress.close()
+        summary.seconds = time.perf_counter() - run_started
+        summary.stage_seconds = {stage: round(stage_seconds.get(stage, 0.0), 4) for stage in STAGES}
+        _finish(store, summary)
+    return summary
+
+
+def _account(summary: EtlSummary, stage_seconds: dict, outcomes: list[MatchOutcome], number: int, seconds: float) -> BatchStats:
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    for outcome in outcomes:
+        for stage, value in outcome.seconds.items():
+            stage_seconds[stage] += value
+        summary.plots_skipped += len(outcome.skipped)
+    for outcome in failed:
+        summary.failed_match_ids.append(outcome.match_id)
+        summary.failures.append(outcome.failure)
+        logger.warning("match %s failed at %s: %s", outcome.match_id, outcome.failure["stage"], outcome.failure["message"])
+
+    stats = BatchStats(number, len(outcomes), len(outcomes) - len(failed), len(failed), seconds)
+    summary.batches.append(stats)
+    summary.matches_processed += stats.matches
+    summary.matches_succeeded += stats.succeeded
+    summary.matches_failed += stats.failed
+    return stats
+
+
+def _finish(store: Store, summary: EtlSummary) -> None:
+    try:
+        store.finish_run(summary.run_id, summary.status, {
+            "matches_total": summary.matches_total, "matches_succeeded": summary.matches_succeeded,
+            "matches_failed": summary.matches_failed, "plots_written": summary.plots_written,
+            "seconds": summary.seconds, "matches_per_second": summary.matches_per_second,
+        })
+    finally:
+        store.dispose()
+    logger.info(
+        "run %d %s: %d of %d matches in %.2f s (%.2f matches/s), %d ok, %d failed, %d plots written",
+        summary.run_id, summary.status, summary.matches_processed, summary.matches_total, summary.seconds,
+        summary.matches_per_second, summary.matches_succeeded, summary.matches_failed, summary.plots_written,
+    )

@@ -1,0 +1,233 @@
+"""Bulk writes and reads of the plot database through SQLAlchemy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import orjson
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+from matchkit.errors import ParameterError
+from matchkit.storage.schema import Base, EtlFailure, EtlRun, Match, MatchPlot, utc_now
+
+DEFAULT_DATABASE_URL = "sqlite:///matchkit.db"
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+_MATCH_COLUMNS = [column.name for column in Match.__table__.columns]
+
+
+def redact_url(database_url: str) -> str:
+    """Return the URL with any password replaced by ``***``, safe for logs and stored configuration."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+def create_database_engine(database_url: str) -> Engine:
+    """Create an engine for ``database_url``, rejecting a malformed URL or an unknown dialect.
+
+    SQLite gets a busy timeout and write-ahead logging so readers do not block the writer.
+    """
+    try:
+        url = make_url(database_url)
+    except ArgumentError as error:
+        raise ParameterError(
+            f"database_url {redact_url(database_url)!r} is not a valid SQLAlchemy URL; "
+            "use for example sqlite:///matchkit.db or postgresql+psycopg://user@host/db"
+        ) from error
+
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        folder = Path(url.database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise ParameterError(
+                f"database_url {redact_url(database_url)!r}: folder {folder} does not exist; create it or choose another path"
+            )
+
+    try:
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS} if url.get_backend_name() == "sqlite" else {},
+        )
+    except (NoSuchModuleError, ImportError) as error:
+        raise ParameterError(
+            f"database_url {redact_url(database_url)!r}: no driver for {url.drivername!r} ({error}); "
+            "use sqlite:///FILE, or postgresql+psycopg://... with psycopg installed"
+        ) from error
+
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite)
+    return engine
+
+
+def _configure_sqlite(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _upsert(engine: Engine, table, conflict_columns: list[str], update_columns: list[str]):
+    """Build an INSERT ... ON CONFLICT DO UPDATE statement for SQLite or PostgreSQL."""
+    dialect = engine.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        raise ParameterError(f"database dialect {dialect!r} is not supported; use sqlite or postgresql")
+    statement = dialect_insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=conflict_columns,
+        set_={name: statement.excluded[name] for name in update_columns},
+    )
+
+
+@dataclass
+class PlotRow:
+    """One figure to store: the match, the plot type and version, and the figure JSON text."""
+
+    match_id: int
+    plot_type: str
+    plot_version: int
+    figure: str
+
+
+class Store:
+    """The plot database: schema creation, one transaction per batch, and queries."""
+
+    def __init__(self, database_url: str = DEFAULT_DATABASE_URL):
+        self.database_url = database_url
+        self.engine = create_database_engine(database_url)
+        try:
+            Base.metadata.create_all(self.engine)
+        except OperationalError as error:
+            raise ParameterError(
+                f"cannot open database {redact_url(database_url)}: {error.orig}; check database_url and that the server is running"
+            ) from error
+        self._plot_upsert = _upsert(
+            self.engine, MatchPlot.__table__, ["match_id", "plot_type"], ["plot_version", "figure", "updated_at"],
+        )
+        self._match_upsert = _upsert(
+            self.engine, Match.__table__, ["match_id"], [c for c in _MATCH_COLUMNS if c != "match_id"],
+        )
+
+    def __repr__(self) -> str:
+        return f"Store({redact_url(self.database_url)!r})"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # Runs -----------------------------------------------------------------
+
+    def start_run(self, configuration: dict[str, Any]) -> int:
+        """Record the start of a run and return its id; ``configuration`` must hold no secrets."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                insert(EtlRun).values(
+                    started_at=utc_now(), status="running",
+                    configuration=json.dumps(configuration, default=str, sort_keys=True),
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, Any]) -> None:
+        """Record the end of a run with its counts and throughput."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(EtlRun).where(EtlRun.run_id == run_id).values(finished_at=utc_now(), status=status, **counts)
+            )
+
+    def write_batch(
+        self,
+        run_id: int,
+        matches: Iterable[dict[str, Any]],
+        plots: Iterable[PlotRow],
+        failures: Iterable[dict[str, Any]],
+    ) -> int:
+        """Upsert the batch's matches and plots and record its failures in one transaction.
+
+        Returns the number of plot rows written. Either the whole batch is stored or none of it.
+        """
+        now = utc_now()
+        match_rows = [{**{c: row.get(c) for c in _MATCH_COLUMNS}, "updated_at": now} for row in matches]
+        plot_rows = [
+            {"match_id": p.match_id, "plot_type": p.plot_type, "plot_version": p.plot_version,
+             "figure": p.figure, "created_at": now, "updated_at": now}
+            for p in plots
+        ]
+        failure_rows = [{**failure, "run_id": run_id, "created_at": now} for failure in failures]
+
+        with self.engine.begin() as connection:
+            if match_rows:
+                connection.execute(self._match_upsert, match_rows)
+            if plot_rows:
+                connection.execute(self._plot_upsert, plot_rows)
+            if failure_rows:
+                connection.execute(insert(EtlFailure), failure_rows)
+        return len(plot_rows)
+
+    # Queries --------------------------------------------------------------
+
+    def load_figure_json(self, match_id: int, plot_type: str) -> str | None:
+        """Return the stored figure JSON of one plot, or None when it is not stored."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(MatchPlot.figure).where(MatchPlot.match_id == match_id, MatchPlot.plot_type == plot_type)
+            ).scalar_one_or_none()
+
+    def load_plot(self, match_id: int, plot_type: str):
+        """Return one stored plot as a ``plotly.graph_objects.Figure``; raise KeyError when missing."""
+        import plotly.io as pio
+
+        text = self.load_figure_json(match_id, plot_type)
+        if text is None:
+            raise KeyError(f"no plot {plot_type!r} stored for match {match_id}")
+        return pio.from_json(text)
+
+    def list_plots(self, match_id: int) -> list[str]:
+        """Return the plot types stored for a match."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(MatchPlot.plot_type).where(MatchPlot.match_id == match_id).order_by(MatchPlot.plot_type)
+            )
+            return [row[0] for row in rows]
+
+    def list_matches(self, competition_id: int | None = None, season_id: int | None = None) -> list[dict]:
+        """Return stored matches, optionally of one competition and season, by date."""
+        query = select(Match).order_by(Match.match_date, Match.match_id)
+        if competition_id is not None:
+            query = query.where(Match.competition_id == competition_id)
+        if season_id is not None:
+            query = query.where(Match.season_id == season_id)
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query.with_only_columns(*Match.__table__.columns))]
+
+    def count_plots(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(MatchPlot)).scalar_one())
+
+    def failures(self, run_id: int | None = None) -> list[dict]:
+        """Return recorded failures, of one run or of all runs."""
+        query = select(*EtlFailure.__table__.columns).order_by(EtlFailure.id)
+        if run_id is not None:
+            query = query.where(EtlFailure.run_id == run_id)
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def runs(self) -> list[dict]:
+        """Return the run history, newest first, with configuration decoded."""
+        with self.engine.connect() as connection:
+            rows = [dict(r._mapping) for r in connection.execute(select(*EtlRun.__table__.columns).order_by(EtlRun.run_id.desc()))]
+        for row in rows:
+            row["configuration"] = orjson.loads(row["configuration"] or "{}")
+        return rows
+
+
+__all__ = ["DEFAULT_DATABASE_URL", "PlotRow", "Store", "SQLAlchemyError", "create_database_engine", "redact_url"]

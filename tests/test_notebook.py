@@ -1,0 +1,30 @@
+"""The ETL notebook executed by papermill on a few real matches."""
+
+from __future__ import annotations
+
+import papermill as pm
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import DATA_DIR, REPO
+
+
+@pytest.mark.slow
+def test_etl_notebook_runs_with_papermill(tmp_path):
+    url = f"sqlite:///{tmp_path / 'plots.db'}"
+    output = tmp_path / "etl-out.ipynb"
+
+    pm.execute_notebook(
+        str(REPO / "notebooks" / "etl.ipynb"), str(output), kernel_name="python3", cwd=str(REPO),
+        parameters={"data_dir": str(DATA_DIR), "match_ids": "3788741,8652", "batch_size": 2, "max_workers": 2,
+                    "database_url": url, "progress": False},
+    )
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        matches = {row[0] for row in connection.execute(text("SELECT DISTINCT match_id FROM match_plots"))}
+        failures = connection.execute(text("SELECT COUNT(*) FROM etl_failures")).scalar_one()
+    engine.dispose()
+    assert matches == {3788741, 8652}
+    assert failures == 0
+    assert "No match failed." in output.read_text()
