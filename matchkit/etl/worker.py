@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ class MatchOutcome:
     failure: dict[str, Any] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     worker_pid: int = 0
+    peak_rss_mb: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -34,6 +36,11 @@ class MatchOutcome:
 def _failure(match_id: int, stage: str, error: BaseException) -> dict[str, Any]:
     message = str(error) if isinstance(error, MatchkitError) else f"match {match_id}: {type(error).__name__}: {error}"
     return {"match_id": match_id, "stage": stage, "error_type": type(error).__name__, "message": message}
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident set size in MB (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def match_row(info) -> dict[str, Any]:
@@ -88,6 +95,7 @@ def process_match(source, entry: dict[str, Any], plot_types: list[str]) -> Match
         }
         return outcome
 
+    outcome.peak_rss_mb = peak_rss_mb()
     outcome.figures = result.figures
     outcome.versions = {plot: REGISTRY[plot].version for plot in result.figures}
     outcome.skipped = result.skipped
