@@ -8,6 +8,9 @@ from matchkit.plots.registry import REGISTRY, PlotSkipped, PlotSpec, plot_types,
 
 # Plot families, one import per line: importing a module registers its plot types.
 # isort: off
+from matchkit.plots import defence  # noqa: E402,F401
+from matchkit.plots import freeze_frames  # noqa: E402,F401
+from matchkit.plots import summary  # noqa: E402,F401
 # isort: on
 
 __all__ = [
