@@ -11,6 +11,9 @@ from matchkit.plots.registry import REGISTRY, PlotSkipped, PlotSpec, plot_types,
 from matchkit.plots import defence  # noqa: E402,F401
 from matchkit.plots import freeze_frames  # noqa: E402,F401
 from matchkit.plots import summary  # noqa: E402,F401
+from matchkit.plots import passmap  # noqa: E402,F401
+from matchkit.plots import players  # noqa: E402,F401
+from matchkit.plots import zones  # noqa: E402,F401
 # isort: on
 
 __all__ = [
