@@ -14,6 +14,9 @@ from matchkit.plots import summary  # noqa: E402,F401
 from matchkit.plots import passmap  # noqa: E402,F401
 from matchkit.plots import players  # noqa: E402,F401
 from matchkit.plots import zones  # noqa: E402,F401
+from matchkit.plots import heatmap  # noqa: E402,F401
+from matchkit.plots import shots  # noqa: E402,F401
+from matchkit.plots import passing  # noqa: E402,F401
 # isort: on
 
 __all__ = [
