@@ -14,6 +14,7 @@ from matchkit.errors import MatchkitError
 
 EXIT_FAILED_MATCHES = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
 def _etl_parser(subparsers) -> None:
@@ -35,6 +36,9 @@ def _etl_parser(subparsers) -> None:
     parser.add_argument("--limit", help="process at most this many matches")
     parser.add_argument("--plots", help="comma-separated plot types (default: all; see 'python -m matchkit plots')")
     parser.add_argument("--database-url", help="SQLAlchemy URL of the plot database (default sqlite:///matchkit.db)")
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="process every selected match and plot, not only new or changed ones")
+    parser.add_argument("--compression", help="figure compression in the database: zstd (default) or none")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -57,19 +61,25 @@ def _run_etl(args: argparse.Namespace) -> int:
 
     params = _load_parameters(args.parameters_file)
     for name in ("batch_size", "max_workers", "backend", "data_dir", "open_data_url", "competition_id",
-                 "season_id", "match_ids", "limit", "plots", "database_url"):
+                 "season_id", "match_ids", "limit", "plots", "database_url", "compression"):
         value = getattr(args, name)
         if value is not None:
             params[name] = value
+    if args.full_refresh:
+        params["full_refresh"] = True
     if args.no_progress:
         params["progress"] = False
 
     summary = run_etl(**params)
     print(
-        f"run {summary.run_id}: {summary.matches_succeeded} of {summary.matches_total} matches stored, "
-        f"{summary.matches_failed} failed, {summary.plots_written} plots written in {summary.seconds:.1f} s "
-        f"({summary.matches_per_second:.2f} matches/s)"
+        f"run {summary.run_id} {summary.status}: {summary.matches_total} matches selected "
+        f"({summary.matches_new} new, {summary.matches_changed} changed, {summary.matches_retried} retried, "
+        f"{summary.matches_unchanged} unchanged); {summary.matches_succeeded} stored, {summary.matches_failed} failed, "
+        f"{summary.plots_written} plots written in {summary.seconds:.1f} s ({summary.matches_per_second:.2f} matches/s)"
     )
+    if summary.status == "interrupted":
+        print("interrupted: the batches above are stored; run the same command again to finish", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if summary.failed_match_ids:
         print("failed match ids: " + ", ".join(str(i) for i in summary.failed_match_ids), file=sys.stderr)
         for failure in summary.failures:
@@ -109,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted: batches already written are kept", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

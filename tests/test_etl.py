@@ -12,6 +12,7 @@ from matchkit.cli import main
 from matchkit.errors import ParameterError
 from matchkit.etl import EtlConfig, run_etl
 from matchkit.plots import REGISTRY
+from matchkit.storage import decode_figure
 from tests.conftest import DATA_DIR
 from tests.datadir import make_data_dir
 
@@ -40,14 +41,16 @@ def test_run_stores_every_plot_once(tmp_path):
 
     assert summary.matches_failed == 0
     assert summary.matches_succeeded == 3
-    stored = _rows(url, "SELECT match_id, plot_type, figure FROM match_plots")
-    assert {(m, p) for m, p, _ in stored} >= {(m, p) for m in MATCHES for p in CORE_PLOTS}
-    for _, _, figure in stored:
-        pio.from_json(figure)
+    stored = _rows(url, "SELECT match_id, plot_type, figure, figure_codec FROM match_plots")
+    assert {(m, p) for m, p, _, _ in stored} >= {(m, p) for m in MATCHES for p in CORE_PLOTS}
+    for _, _, figure, codec in stored:
+        pio.from_json(decode_figure(figure, codec))
 
-    again = run_etl(data_dir=DATA_DIR, match_ids=MATCHES, batch_size=3, max_workers=1, database_url=url, progress=False)
+    again = run_etl(data_dir=DATA_DIR, match_ids=MATCHES, batch_size=3, max_workers=1, database_url=url,
+                    full_refresh=True, progress=False)
 
     assert again.matches_failed == 0
+    assert again.matches_processed == 3
     assert len(_rows(url, "SELECT 1 FROM match_plots")) == len(stored)
     assert _rows(url, "SELECT match_id, plot_type, COUNT(*) FROM match_plots GROUP BY 1, 2 HAVING COUNT(*) > 1") == []
     runs = _rows(url, "SELECT status, matches_succeeded FROM etl_runs ORDER BY run_id")
@@ -93,7 +96,7 @@ def test_failed_plot_keeps_stored_rows(tmp_path, monkeypatch):
     spec = REGISTRY["shot_map"]
     monkeypatch.setitem(REGISTRY, "shot_map", type(spec)(spec.plot_type, broken, spec.version, spec.title))
     summary = run_etl(data_dir=DATA_DIR, match_ids=[8652], plots=["shot_map"], backend="threading", max_workers=1,
-                      database_url=url, progress=False)
+                      database_url=url, full_refresh=True, progress=False)
 
     assert summary.failed_match_ids == [8652]
     assert "shot_map" in summary.failures[0]["message"]

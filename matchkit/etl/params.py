@@ -13,6 +13,7 @@ from typing import Any
 
 from matchkit.errors import ParameterError
 from matchkit.storage import DEFAULT_DATABASE_URL, redact_url
+from matchkit.storage.codec import DEFAULT_CODEC, check_codec
 
 BACKENDS = ("loky", "threading")
 
@@ -100,6 +101,8 @@ class EtlConfig:
     limit: int | None = None
     plots: list[str] | None = None
     database_url: str = DEFAULT_DATABASE_URL
+    full_refresh: bool = False
+    compression: str = DEFAULT_CODEC
     progress: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -137,6 +140,8 @@ class EtlConfig:
             limit=_integer("limit", values.get("limit"), minimum=1),
             plots=_plots(values.get("plots")),
             database_url=database_url,
+            full_refresh=_boolean("full_refresh", values.get("full_refresh", False)),
+            compression=check_codec(str(values.get("compression") or DEFAULT_CODEC).strip().lower()),
             progress=_boolean("progress", values.get("progress", True)),
         )
 

@@ -13,8 +13,9 @@ from tqdm.auto import tqdm
 
 from matchkit.errors import MatchkitError
 from matchkit.etl.params import EtlConfig
+from matchkit.etl.plan import MatchTask, RunPlan, plan_run
 from matchkit.etl.worker import MatchOutcome, process_match
-from matchkit.storage import PlotRow, Store
+from matchkit.storage import PlotRow, SkipRow, Store
 
 logger = logging.getLogger("matchkit.etl")
 
@@ -48,6 +49,10 @@ class EtlSummary:
     matches_failed: int = 0
     plots_written: int = 0
     plots_skipped: int = 0
+    matches_new: int = 0
+    matches_changed: int = 0
+    matches_unchanged: int = 0
+    matches_retried: int = 0
     seconds: float = 0.0
     failed_match_ids: list[int] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
@@ -64,7 +69,9 @@ class EtlSummary:
         return {
             "run_id": self.run_id, "status": self.status, "matches_total": self.matches_total,
             "matches_processed": self.matches_processed, "matches_succeeded": self.matches_succeeded,
-            "matches_failed": self.matches_failed, "plots_written": self.plots_written,
+            "matches_failed": self.matches_failed, "matches_new": self.matches_new,
+            "matches_changed": self.matches_changed, "matches_unchanged": self.matches_unchanged,
+            "matches_retried": self.matches_retried, "plots_written": self.plots_written,
             "plots_skipped": self.plots_skipped, "seconds": round(self.seconds, 3),
             "matches_per_second": round(self.matches_per_second, 3),
         }
@@ -95,10 +102,10 @@ def _batches(items: list, size: int) -> list[list]:
     return [items[start:start + size] for start in range(0, len(items), size)]
 
 
-def _run_batch(parallel: Parallel, source, batch: list[dict], plot_types: list[str]) -> list[MatchOutcome]:
+def _run_batch(parallel: Parallel, source, batch: list[MatchTask], codec: str) -> list[MatchOutcome]:
     """Process one batch in the pool; if a worker dies, retry its matches one by one."""
     try:
-        return parallel(delayed(process_match)(source, entry, plot_types) for entry in batch)
+        return parallel(delayed(process_match)(source, task.entry, task.plot_types, codec) for task in batch)
     except (KeyboardInterrupt, MatchkitError):
         raise
     except Exception as error:  # noqa: BLE001 - a crashed worker costs only its own match
@@ -106,10 +113,10 @@ def _run_batch(parallel: Parallel, source, batch: list[dict], plot_types: list[s
                        type(error).__name__, error, len(batch))
 
     outcomes = []
-    for entry in batch:
-        match_id = int(entry.get("match_id", 0))
+    for task in batch:
+        match_id = task.match_id
         try:
-            outcomes.extend(parallel([delayed(process_match)(source, entry, plot_types)]))
+            outcomes.extend(parallel([delayed(process_match)(source, task.entry, task.plot_types, codec)]))
         except KeyboardInterrupt:
             raise
         except Exception as error:  # noqa: BLE001
@@ -121,17 +128,22 @@ def _run_batch(parallel: Parallel, source, batch: list[dict], plot_types: list[s
 
 
 def _store_batch(store: Store, run_id: int, outcomes: list[MatchOutcome]) -> int:
-    rows, plots, failures = [], [], []
+    rows, plots, skips, failures = [], [], [], []
     for outcome in outcomes:
-        if outcome.ok:
-            rows.append(outcome.match_row)
-            plots.extend(
-                PlotRow(outcome.match_id, plot_type, outcome.versions[plot_type], figure.decode("utf-8"))
-                for plot_type, figure in outcome.figures.items()
-            )
-        else:
+        if not outcome.ok:
             failures.append(outcome.failure)
-    return store.write_batch(run_id, rows, plots, failures)
+            continue
+        rows.append(outcome.match_row)
+        plots.extend(
+            PlotRow(outcome.match_id, plot_type, outcome.versions[plot_type], figure, outcome.codec,
+                    outcome.sizes[plot_type])
+            for plot_type, figure in outcome.figures.items()
+        )
+        skips.extend(
+            SkipRow(outcome.match_id, plot_type, outcome.versions[plot_type], reason)
+            for plot_type, reason in outcome.skipped.items()
+        )
+    return store.write_batch(run_id, rows, plots, failures, skips)
 
 
 def run_etl(config: EtlConfig | None = None, **params: Any) -> EtlSummary:
@@ -139,38 +151,76 @@ def run_etl(config: EtlConfig | None = None, **params: Any) -> EtlSummary:
 
     Takes an ``EtlConfig`` or its parameters (batch_size, max_workers, backend,
     data_dir, open_data_url, competition_id, season_id, match_ids, limit, plots,
-    database_url, progress). Matches run in batches of ``batch_size`` on
-    ``max_workers`` joblib workers; the parent writes each batch in one
-    transaction. A failing match is recorded in ``etl_failures`` and the run goes on.
-    Returns the run summary.
+    database_url, full_refresh, compression, progress). Runs are incremental:
+    only new, changed or previously failed matches and plot types with a new
+    version are processed, unless ``full_refresh`` is true. Matches run in batches
+    of ``batch_size`` on ``max_workers`` joblib workers and the parent writes each
+    batch in one transaction, so a run killed at any moment leaves whole batches
+    only. A failing match is recorded in ``etl_failures`` and the run goes on.
+    Ctrl-C stops after the batch in progress is dropped and returns the summary
+    of what was stored, with status "interrupted".
     """
-    from matchkit.plots import resolve_plot_types
+    from matchkit.plots import REGISTRY, resolve_plot_types
     from matchkit.sources import open_source, select_matches
 
     config = config or EtlConfig.from_values(**params)
     plot_types = resolve_plot_types(config.plots)
     source = open_source(data_dir=config.data_dir, open_data_url=config.open_data_url)
-    store = Store(config.database_url)
+    store = Store(config.database_url, compression=config.compression)
     entries = select_matches(source, **config.selection())
 
     run_started = time.perf_counter()
+    state = None if config.full_refresh else store.stored_state([int(e["match_id"]) for e in entries])
+    plan = plan_run(entries, plot_types, {p: REGISTRY[p].version for p in plot_types}, state)
     run_id = store.start_run({**config.public(), "plots": plot_types, "source": source.describe()})
     summary = EtlSummary(run_id=run_id, status="running", matches_total=len(entries), configuration=config.public())
-    stage_seconds: dict[str, float] = defaultdict(float)
-    batches = _batches(entries, config.batch_size)
-    logger.info("run %d: %d matches in %d batches of up to %d, %d %s workers, source %s, database %s",
-                run_id, len(entries), len(batches), config.batch_size, config.max_workers, config.backend,
-                source.describe(), config.public()["database_url"])
+    _count_plan(summary, plan)
 
-    progress = tqdm(total=len(entries), unit="match", desc="matches", disable=not config.progress)
+    try:
+        _run_plan(summary, plan, source, store, config)
+        summary.status = "succeeded" if summary.matches_failed == 0 else "completed_with_failures"
+    except KeyboardInterrupt:
+        summary.status = "interrupted"
+        logger.warning("run %d interrupted: the batch in progress was not written; rerun to finish", run_id)
+    except BaseException:
+        summary.status = "failed"
+        raise
+    finally:
+        summary.seconds = time.perf_counter() - run_started
+        _finish(store, summary)
+    return summary
+
+
+def _count_plan(summary: EtlSummary, plan: RunPlan) -> None:
+    summary.matches_new = plan.counts["new"]
+    summary.matches_changed = plan.counts["changed"]
+    summary.matches_unchanged = plan.counts["unchanged"]
+    summary.matches_retried = plan.counts["retried"]
+
+
+def _run_plan(summary: EtlSummary, plan: RunPlan, source, store: Store, config: EtlConfig) -> None:
+    """Process the plan's tasks batch by batch, writing each batch before the next starts."""
+    stage_seconds: dict[str, float] = defaultdict(float)
+    batches = _batches(plan.tasks, config.batch_size)
+    logger.info(
+        "run %d: %d matches selected, %d to process (%d new, %d changed, %d retried, %d unchanged) "
+        "in %d batches of up to %d on %d %s workers; source %s; database %s",
+        summary.run_id, summary.matches_total, len(plan.tasks), summary.matches_new, summary.matches_changed,
+        summary.matches_retried, summary.matches_unchanged, len(batches), config.batch_size, config.max_workers,
+        config.backend, source.describe(), config.public()["database_url"],
+    )
+    if not batches:
+        return
+
+    progress = tqdm(total=len(plan.tasks), unit="match", desc="matches", disable=not config.progress)
     try:
         with Parallel(n_jobs=config.max_workers, backend=config.backend) as parallel:
             for number, batch in enumerate(batches, start=1):
                 batch_started = time.perf_counter()
-                outcomes = _run_batch(parallel, source, batch, plot_types)
+                outcomes = _run_batch(parallel, source, batch, config.compression)
 
                 write_started = time.perf_counter()
-                summary.plots_written += _store_batch(store, run_id, outcomes)
+                summary.plots_written += _store_batch(store, summary.run_id, outcomes)
                 stage_seconds["write"] += time.perf_counter() - write_started
 
                 stats = _account(summary, stage_seconds, outcomes, number, time.perf_counter() - batch_started)
@@ -178,21 +228,11 @@ def run_etl(config: EtlConfig | None = None, **params: Any) -> EtlSummary:
                 logger.info(
                     "batch %d/%d: %d matches in %.2f s (%.3f s/match), %.1f%% done, %d ok, %d failed",
                     number, len(batches), stats.matches, stats.seconds, stats.seconds / max(stats.matches, 1),
-                    100.0 * summary.matches_processed / max(summary.matches_total, 1), stats.succeeded, stats.failed,
+                    100.0 * summary.matches_processed / max(len(plan.tasks), 1), stats.succeeded, stats.failed,
                 )
-        summary.status = "succeeded" if summary.matches_failed == 0 else "completed_with_failures"
-    except KeyboardInterrupt:
-        summary.status = "interrupted"
-        raise
-    except BaseException:
-        summary.status = "failed"
-        raise
     finally:
         progress.close()
-        summary.seconds = time.perf_counter() - run_started
         summary.stage_seconds = {stage: round(stage_seconds.get(stage, 0.0), 4) for stage in STAGES}
-        _finish(store, summary)
-    return summary
 
 
 def _account(summary: EtlSummary, stage_seconds: dict, outcomes: list[MatchOutcome], number: int, seconds: float) -> BatchStats:
@@ -219,12 +259,16 @@ def _finish(store: Store, summary: EtlSummary) -> None:
         store.finish_run(summary.run_id, summary.status, {
             "matches_total": summary.matches_total, "matches_succeeded": summary.matches_succeeded,
             "matches_failed": summary.matches_failed, "plots_written": summary.plots_written,
+            "matches_new": summary.matches_new, "matches_changed": summary.matches_changed,
+            "matches_unchanged": summary.matches_unchanged, "matches_retried": summary.matches_retried,
             "seconds": summary.seconds, "matches_per_second": summary.matches_per_second,
         })
     finally:
         store.dispose()
     logger.info(
-        "run %d %s: %d of %d matches in %.2f s (%.2f matches/s), %d ok, %d failed, %d plots written",
-        summary.run_id, summary.status, summary.matches_processed, summary.matches_total, summary.seconds,
-        summary.matches_per_second, summary.matches_succeeded, summary.matches_failed, summary.plots_written,
+        "run %d %s: %d matches processed of %d selected (%d unchanged) in %.2f s (%.2f matches/s), "
+        "%d ok, %d failed, %d plots written",
+        summary.run_id, summary.status, summary.matches_processed, summary.matches_total, summary.matches_unchanged,
+        summary.seconds, summary.matches_per_second, summary.matches_succeeded, summary.matches_failed,
+        summary.plots_written,
     )

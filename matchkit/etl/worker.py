@@ -21,6 +21,8 @@ class MatchOutcome:
     match_id: int
     match_row: dict[str, Any] | None = None
     figures: dict[str, bytes] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    codec: str = "none"
     versions: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     failure: dict[str, Any] | None = None
@@ -54,14 +56,15 @@ def match_row(info) -> dict[str, Any]:
     }
 
 
-def process_match(source, entry: dict[str, Any], plot_types: list[str]) -> MatchOutcome:
-    """Read one match from ``source``, parse it once and render the selected plots.
+def process_match(source, entry: dict[str, Any], plot_types: list[str], codec: str = "zstd") -> MatchOutcome:
+    """Read one match from ``source``, parse it once, render the selected plots and compress them.
 
     Never raises for a problem of this match: the failure is returned with its stage
     (read, parse or plot) so the rest of the batch goes on.
     """
     from matchkit.plots import REGISTRY, render
     from matchkit.processing import build_match_model
+    from matchkit.storage.codec import encode_figure
 
     match_id = int(entry.get("match_id", 0))
     outcome = MatchOutcome(match_id=match_id, worker_pid=os.getpid())
@@ -95,8 +98,13 @@ def process_match(source, entry: dict[str, Any], plot_types: list[str]) -> Match
         }
         return outcome
 
+    started = time.perf_counter()
+    outcome.codec = codec
+    outcome.sizes = {plot: len(figure) for plot, figure in result.figures.items()}
+    outcome.figures = {plot: encode_figure(figure, codec) for plot, figure in result.figures.items()}
+    outcome.seconds["serialize"] += time.perf_counter() - started
+
     outcome.peak_rss_mb = peak_rss_mb()
-    outcome.figures = result.figures
-    outcome.versions = {plot: REGISTRY[plot].version for plot in result.figures}
+    outcome.versions = {plot: REGISTRY[plot].version for plot in [*result.figures, *result.skipped]}
     outcome.skipped = result.skipped
     return outcome

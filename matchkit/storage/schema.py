@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
-    BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    BigInteger, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -47,7 +47,11 @@ class Match(Base):
 
 
 class MatchPlot(Base):
-    """One plot of one match as Plotly figure JSON; exactly one row per (match_id, plot_type)."""
+    """One plot of one match as Plotly figure JSON; exactly one row per (match_id, plot_type).
+
+    ``figure`` holds the JSON compressed with ``figure_codec`` (see matchkit.storage.codec);
+    ``figure_bytes`` is the size of the uncompressed JSON.
+    """
 
     __tablename__ = "match_plots"
 
@@ -55,11 +59,31 @@ class MatchPlot(Base):
     match_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("matches.match_id"), nullable=False)
     plot_type: Mapped[str] = mapped_column(String(100), nullable=False)
     plot_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    figure: Mapped[str] = mapped_column(Text, nullable=False)
+    figure: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    figure_codec: Mapped[str] = mapped_column(String(10), nullable=False, default="none")
+    figure_bytes: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     __table_args__ = (UniqueConstraint("match_id", "plot_type", name="uq_match_plots_match_plot"),)
+
+
+class MatchPlotSkip(Base):
+    """A plot type that does not apply to a match (for example no 360 data), with the reason.
+
+    Kept so that incremental runs do not retry a skipped plot until its version or the match changes.
+    """
+
+    __tablename__ = "match_plot_skips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    match_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("matches.match_id"), nullable=False)
+    plot_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    plot_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    __table_args__ = (UniqueConstraint("match_id", "plot_type", name="uq_match_plot_skips_match_plot"),)
 
 
 class EtlRun(Base):
@@ -76,6 +100,10 @@ class EtlRun(Base):
     matches_succeeded: Mapped[int] = mapped_column(Integer, default=0)
     matches_failed: Mapped[int] = mapped_column(Integer, default=0)
     plots_written: Mapped[int] = mapped_column(Integer, default=0)
+    matches_new: Mapped[int] = mapped_column(Integer, default=0)
+    matches_changed: Mapped[int] = mapped_column(Integer, default=0)
+    matches_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    matches_retried: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[float | None] = mapped_column(Float)
     matches_per_second: Mapped[float | None] = mapped_column(Float)
 

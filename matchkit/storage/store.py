@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -13,7 +15,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from matchkit.errors import ParameterError
-from matchkit.storage.schema import Base, EtlFailure, EtlRun, Match, MatchPlot, utc_now
+from matchkit.storage.codec import DEFAULT_CODEC, check_codec, decode_figure, encode_figure
+from matchkit.storage.migrate import upgrade
+from matchkit.storage.schema import EtlFailure, EtlRun, Match, MatchPlot, MatchPlotSkip, utc_now
 
 DEFAULT_DATABASE_URL = "sqlite:///matchkit.db"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -91,28 +95,49 @@ def _upsert(engine: Engine, table, conflict_columns: list[str], update_columns: 
 
 @dataclass
 class PlotRow:
-    """One figure to store: the match, the plot type and version, and the figure JSON text."""
+    """One figure to store: the match, the plot type and version, and the encoded figure.
+
+    ``figure`` is figure JSON encoded with ``codec`` (matchkit.storage.codec.encode_figure);
+    ``size`` is the length of the uncompressed JSON in bytes.
+    """
 
     match_id: int
     plot_type: str
     plot_version: int
-    figure: str
+    figure: bytes
+    codec: str = "none"
+    size: int | None = None
+
+
+@dataclass
+class SkipRow:
+    """A plot type that does not apply to a match, with the reason."""
+
+    match_id: int
+    plot_type: str
+    plot_version: int
+    reason: str
 
 
 class Store:
     """The plot database: schema creation, one transaction per batch, and queries."""
 
-    def __init__(self, database_url: str = DEFAULT_DATABASE_URL):
+    def __init__(self, database_url: str = DEFAULT_DATABASE_URL, compression: str = DEFAULT_CODEC):
         self.database_url = database_url
+        self.compression = check_codec(compression)
         self.engine = create_database_engine(database_url)
         try:
-            Base.metadata.create_all(self.engine)
+            upgrade(self.engine)
         except OperationalError as error:
             raise ParameterError(
                 f"cannot open database {redact_url(database_url)}: {error.orig}; check database_url and that the server is running"
             ) from error
         self._plot_upsert = _upsert(
-            self.engine, MatchPlot.__table__, ["match_id", "plot_type"], ["plot_version", "figure", "updated_at"],
+            self.engine, MatchPlot.__table__, ["match_id", "plot_type"],
+            ["plot_version", "figure", "figure_codec", "figure_bytes", "updated_at"],
+        )
+        self._skip_upsert = _upsert(
+            self.engine, MatchPlotSkip.__table__, ["match_id", "plot_type"], ["plot_version", "reason", "updated_at"],
         )
         self._match_upsert = _upsert(
             self.engine, Match.__table__, ["match_id"], [c for c in _MATCH_COLUMNS if c != "match_id"],
@@ -150,8 +175,9 @@ class Store:
         matches: Iterable[dict[str, Any]],
         plots: Iterable[PlotRow],
         failures: Iterable[dict[str, Any]],
+        skips: Iterable[SkipRow] = (),
     ) -> int:
-        """Upsert the batch's matches and plots and record its failures in one transaction.
+        """Upsert the batch's matches, plots and skips and record its failures in one transaction.
 
         Returns the number of plot rows written. Either the whole batch is stored or none of it.
         """
@@ -159,8 +185,14 @@ class Store:
         match_rows = [{**{c: row.get(c) for c in _MATCH_COLUMNS}, "updated_at": now} for row in matches]
         plot_rows = [
             {"match_id": p.match_id, "plot_type": p.plot_type, "plot_version": p.plot_version,
-             "figure": p.figure, "created_at": now, "updated_at": now}
+             "figure": p.figure, "figure_codec": p.codec, "figure_bytes": p.size,
+             "created_at": now, "updated_at": now}
             for p in plots
+        ]
+        skip_rows = [
+            {"match_id": s.match_id, "plot_type": s.plot_type, "plot_version": s.plot_version,
+             "reason": s.reason, "updated_at": now}
+            for s in skips
         ]
         failure_rows = [{**failure, "run_id": run_id, "created_at": now} for failure in failures]
 
@@ -169,6 +201,8 @@ class Store:
                 connection.execute(self._match_upsert, match_rows)
             if plot_rows:
                 connection.execute(self._plot_upsert, plot_rows)
+            if skip_rows:
+                connection.execute(self._skip_upsert, skip_rows)
             if failure_rows:
                 connection.execute(insert(EtlFailure), failure_rows)
         return len(plot_rows)
@@ -176,11 +210,13 @@ class Store:
     # Queries --------------------------------------------------------------
 
     def load_figure_json(self, match_id: int, plot_type: str) -> str | None:
-        """Return the stored figure JSON of one plot, or None when it is not stored."""
+        """Return the stored figure JSON text of one plot, decompressed, or None when it is not stored."""
         with self.engine.connect() as connection:
-            return connection.execute(
-                select(MatchPlot.figure).where(MatchPlot.match_id == match_id, MatchPlot.plot_type == plot_type)
-            ).scalar_one_or_none()
+            row = connection.execute(
+                select(MatchPlot.figure, MatchPlot.figure_codec)
+                .where(MatchPlot.match_id == match_id, MatchPlot.plot_type == plot_type)
+            ).one_or_none()
+        return None if row is None else decode_figure(row[0], row[1])
 
     def load_plot(self, match_id: int, plot_type: str):
         """Return one stored plot as a ``plotly.graph_objects.Figure``; raise KeyError when missing."""
@@ -199,15 +235,79 @@ class Store:
             )
             return [row[0] for row in rows]
 
-    def list_matches(self, competition_id: int | None = None, season_id: int | None = None) -> list[dict]:
-        """Return stored matches, optionally of one competition and season, by date."""
-        query = select(Match).order_by(Match.match_date, Match.match_id)
+    def list_matches(
+        self,
+        competition_id: int | None = None,
+        season_id: int | None = None,
+        team: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> list[dict]:
+        """Return stored matches by date, filtered by competition, season, team name and date range.
+
+        Dates are ISO strings (``YYYY-MM-DD``) and both ends are included.
+        """
+        query = select(*Match.__table__.columns).order_by(Match.match_date, Match.match_id)
         if competition_id is not None:
             query = query.where(Match.competition_id == competition_id)
         if season_id is not None:
             query = query.where(Match.season_id == season_id)
+        if team is not None:
+            query = query.where((Match.home_team == team) | (Match.away_team == team))
+        if date_from is not None:
+            query = query.where(Match.match_date >= date_from)
+        if date_to is not None:
+            query = query.where(Match.match_date <= date_to)
         with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(query.with_only_columns(*Match.__table__.columns))]
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def stored_state(self, match_ids: list[int]) -> dict[str, dict]:
+        """Return what is stored for these matches, for planning an incremental run.
+
+        Keys: ``matches`` (match_id -> (last_updated, last_updated_360)), ``plots`` and
+        ``skips`` (match_id -> {plot_type: version}), and ``failed`` (ids whose latest
+        failure is newer than their stored row).
+        """
+        state = {"matches": {}, "plots": defaultdict(dict), "skips": defaultdict(dict), "failed": set()}
+        with self.engine.connect() as connection:
+            for chunk in _chunks(match_ids, 500):
+                rows = connection.execute(
+                    select(Match.match_id, Match.last_updated, Match.last_updated_360, Match.updated_at)
+                    .where(Match.match_id.in_(chunk))
+                )
+                updated = {}
+                for match_id, last_updated, last_updated_360, updated_at in rows:
+                    state["matches"][match_id] = (last_updated, last_updated_360)
+                    updated[match_id] = updated_at
+                for table, key in ((MatchPlot, "plots"), (MatchPlotSkip, "skips")):
+                    for match_id, plot_type, version in connection.execute(
+                        select(table.match_id, table.plot_type, table.plot_version).where(table.match_id.in_(chunk))
+                    ):
+                        state[key][match_id][plot_type] = version
+                latest = connection.execute(
+                    select(EtlFailure.match_id, func.max(EtlFailure.created_at))
+                    .where(EtlFailure.match_id.in_(chunk)).group_by(EtlFailure.match_id)
+                )
+                for match_id, failed_at in latest:
+                    stored_at = updated.get(match_id)
+                    if stored_at is None or _naive(failed_at) >= _naive(stored_at):
+                        state["failed"].add(match_id)
+        return state
+
+    def plot_sizes(self) -> dict[str, float]:
+        """Return stored and uncompressed figure bytes in total and per match."""
+        with self.engine.connect() as connection:
+            stored, raw, matches = connection.execute(
+                select(func.sum(func.length(MatchPlot.figure)), func.sum(MatchPlot.figure_bytes),
+                       func.count(func.distinct(MatchPlot.match_id)))
+            ).one()
+        stored, raw, matches = int(stored or 0), int(raw or 0), int(matches or 0)
+        per_match = max(matches, 1)
+        return {
+            "matches": matches, "stored_bytes": stored, "json_bytes": raw,
+            "stored_bytes_per_match": stored / per_match, "json_bytes_per_match": raw / per_match,
+            "saved_bytes_per_match": (raw - stored) / per_match,
+        }
 
     def count_plots(self) -> int:
         with self.engine.connect() as connection:
@@ -230,4 +330,14 @@ class Store:
         return rows
 
 
-__all__ = ["DEFAULT_DATABASE_URL", "PlotRow", "Store", "SQLAlchemyError", "create_database_engine", "redact_url"]
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _naive(moment: datetime) -> datetime:
+    """Drop the time zone: SQLite returns naive UTC datetimes, PostgreSQL aware ones."""
+    return moment.replace(tzinfo=None) if moment.tzinfo else moment
+
+
+__all__ = ["DEFAULT_DATABASE_URL", "PlotRow", "SkipRow", "Store", "SQLAlchemyError", "create_database_engine", "redact_url"]

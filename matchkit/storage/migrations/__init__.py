@@ -1,0 +1,1 @@
+"""Alembic migrations of the plot database, applied by ``Store`` on open."""
