@@ -17,6 +17,8 @@ from matchkit.plots import zones  # noqa: E402,F401
 from matchkit.plots import heatmap  # noqa: E402,F401
 from matchkit.plots import shots  # noqa: E402,F401
 from matchkit.plots import passing  # noqa: E402,F401
+from matchkit.plots import momentum  # noqa: E402,F401
+from matchkit.plots import territory  # noqa: E402,F401
 # isort: on
 
 __all__ = [
