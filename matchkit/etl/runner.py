@@ -127,7 +127,8 @@ def _run_batch(parallel: Parallel, source, batch: list[MatchTask], codec: str) -
     return outcomes
 
 
-def _store_batch(store: Store, run_id: int, outcomes: list[MatchOutcome]) -> int:
+def _store_batch(store: Store, run_id: int, outcomes: list[MatchOutcome], versions: dict[str, int]) -> int:
+    """Write one batch; plot versions come from this process's registry, the one the run was planned with."""
     rows, plots, skips, failures = [], [], [], []
     for outcome in outcomes:
         if not outcome.ok:
@@ -135,12 +136,12 @@ def _store_batch(store: Store, run_id: int, outcomes: list[MatchOutcome]) -> int
             continue
         rows.append(outcome.match_row)
         plots.extend(
-            PlotRow(outcome.match_id, plot_type, outcome.versions[plot_type], figure, outcome.codec,
+            PlotRow(outcome.match_id, plot_type, versions[plot_type], figure, outcome.codec,
                     outcome.sizes[plot_type])
             for plot_type, figure in outcome.figures.items()
         )
         skips.extend(
-            SkipRow(outcome.match_id, plot_type, outcome.versions[plot_type], reason)
+            SkipRow(outcome.match_id, plot_type, versions[plot_type], reason)
             for plot_type, reason in outcome.skipped.items()
         )
     return store.write_batch(run_id, rows, plots, failures, skips)
@@ -171,13 +172,14 @@ def run_etl(config: EtlConfig | None = None, **params: Any) -> EtlSummary:
 
     run_started = time.perf_counter()
     state = None if config.full_refresh else store.stored_state([int(e["match_id"]) for e in entries])
-    plan = plan_run(entries, plot_types, {p: REGISTRY[p].version for p in plot_types}, state)
+    versions = {plot: REGISTRY[plot].version for plot in plot_types}
+    plan = plan_run(entries, plot_types, versions, state)
     run_id = store.start_run({**config.public(), "plots": plot_types, "source": source.describe()})
     summary = EtlSummary(run_id=run_id, status="running", matches_total=len(entries), configuration=config.public())
     _count_plan(summary, plan)
 
     try:
-        _run_plan(summary, plan, source, store, config)
+        _run_plan(summary, plan, source, store, config, versions)
         summary.status = "succeeded" if summary.matches_failed == 0 else "completed_with_failures"
     except KeyboardInterrupt:
         summary.status = "interrupted"
@@ -198,7 +200,9 @@ def _count_plan(summary: EtlSummary, plan: RunPlan) -> None:
     summary.matches_retried = plan.counts["retried"]
 
 
-def _run_plan(summary: EtlSummary, plan: RunPlan, source, store: Store, config: EtlConfig) -> None:
+def _run_plan(
+    summary: EtlSummary, plan: RunPlan, source, store: Store, config: EtlConfig, versions: dict[str, int],
+) -> None:
     """Process the plan's tasks batch by batch, writing each batch before the next starts."""
     stage_seconds: dict[str, float] = defaultdict(float)
     batches = _batches(plan.tasks, config.batch_size)
@@ -220,7 +224,7 @@ def _run_plan(summary: EtlSummary, plan: RunPlan, source, store: Store, config: 
                 outcomes = _run_batch(parallel, source, batch, config.compression)
 
                 write_started = time.perf_counter()
-                summary.plots_written += _store_batch(store, summary.run_id, outcomes)
+                summary.plots_written += _store_batch(store, summary.run_id, outcomes, versions)
                 stage_seconds["write"] += time.perf_counter() - write_started
 
                 stats = _account(summary, stage_seconds, outcomes, number, time.perf_counter() - batch_started)

@@ -23,7 +23,6 @@ class MatchOutcome:
     figures: dict[str, bytes] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
     codec: str = "none"
-    versions: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     failure: dict[str, Any] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
@@ -62,7 +61,7 @@ def process_match(source, entry: dict[str, Any], plot_types: list[str], codec: s
     Never raises for a problem of this match: the failure is returned with its stage
     (read, parse or plot) so the rest of the batch goes on.
     """
-    from matchkit.plots import REGISTRY, render
+    from matchkit.plots import render
     from matchkit.processing import build_match_model
     from matchkit.storage.codec import encode_figure
 
@@ -105,6 +104,5 @@ def process_match(source, entry: dict[str, Any], plot_types: list[str], codec: s
     outcome.seconds["serialize"] += time.perf_counter() - started
 
     outcome.peak_rss_mb = peak_rss_mb()
-    outcome.versions = {plot: REGISTRY[plot].version for plot in [*result.figures, *result.skipped]}
     outcome.skipped = result.skipped
     return outcome
