@@ -10,9 +10,6 @@ import pandas as pd
 from matchkit.errors import DataError
 from matchkit.processing.model import EVENT_COLUMNS, LineupPlayer, MatchInfo, MatchModel
 
-# Where each event type keeps its outcome, beside pass and shot.
-_OUTCOME_KEYS = ("pass", "shot", "duel", "dribble", "interception", "goalkeeper", "50_50", "ball_receipt")
-_CARD_KEYS = ("foul_committed", "bad_behaviour")
 _NAN = float("nan")
 
 
@@ -75,21 +72,21 @@ def parse_events(events: list[dict[str, Any]], match_id: int) -> tuple[pd.DataFr
     if not events:
         raise DataError(f"match {match_id}: events file holds no events; the match cannot be plotted", match_id)
 
-    columns: dict[str, list] = {name: [] for name in EVENT_COLUMNS}
+    rows: list[tuple] = []
     formations: dict[int, str] = {}
     freeze_frames: dict[str, list] = {}
 
     for position, event in enumerate(events):
         try:
-            _append_event(columns, event, formations, freeze_frames)
-        except (KeyError, TypeError, ValueError, IndexError) as error:
+            rows.append(_event_row(event, position, formations, freeze_frames))
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
             raise DataError(
                 f"match {match_id}: event {position} (id {_event_id(event)}) is malformed: "
                 f"{type(error).__name__} {error}; the events file may be truncated or edited",
                 match_id,
             ) from error
 
-    table = _to_frame(columns)
+    table = _to_frame(rows)
     table = table.sort_values(["period", "timestamp", "index"], kind="stable", ignore_index=True)
     return table, formations, freeze_frames
 
@@ -98,104 +95,104 @@ def _event_id(event: Any) -> str:
     return event.get("id", "?") if isinstance(event, dict) else "?"
 
 
-def _append_event(columns: dict[str, list], event: dict, formations: dict, freeze_frames: dict) -> None:
+# Type-specific columns, from pass_recipient_id to goalkeeper_type, for events of other types.
+_NO_DETAIL = (None, None, None, None, False, False, False, False, _NAN, None, None, None, None)
+
+
+def _event_row(event: dict, position: int, formations: dict, freeze_frames: dict) -> tuple:
+    """Flatten one event into a tuple in ``EVENT_COLUMNS`` order.
+
+    Builds a tuple rather than appending to each column: this loop runs for
+    every event of every match and dominates parsing time.
+    """
     type_name = event["type"]["name"]
     team = event["team"]
+    team_id = int(team["id"])
     player = event.get("player")
     location = event.get("location")
-    detail = event.get(_detail_key(type_name)) or {}
+    detail = event.get(_DETAIL_KEYS.get(type_name) or _detail_key(type_name)) or {}
 
-    end = detail.get("end_location") if type_name in ("Pass", "Carry", "Shot") else None
     x = y = end_x = end_y = end_z = _NAN
     if location:
         x, y = float(location[0]), float(location[1])
-    if end:
-        end_x, end_y = float(end[0]), float(end[1])
-        if len(end) > 2:
-            end_z = float(end[2])
+    if type_name in _END_LOCATION_TYPES:
+        end = detail.get("end_location")
+        if end:
+            end_x, end_y = float(end[0]), float(end[1])
+            if len(end) > 2:
+                end_z = float(end[2])
 
     outcome = detail.get("outcome") if type_name in _OUTCOME_TYPES else None
-    recipient = detail.get("recipient") if type_name == "Pass" else None
-    replacement = detail.get("replacement") if type_name == "Substitution" else None
 
     card = None
-    for key in _CARD_KEYS:
-        card_value = (event.get(key) or {}).get("card")
-        if card_value:
-            card = card_value["name"]
+    if type_name in _CARD_TYPES:
+        card_value = detail.get("card")
+        card = card_value["name"] if card_value else None
 
-    if type_name in ("Starting XI", "Tactical Shift") and event.get("tactics"):
-        formation = event["tactics"].get("formation")
-        if type_name == "Starting XI" and formation is not None:
-            formations[int(team["id"])] = str(formation)
-
-    if type_name == "Shot" and detail.get("freeze_frame"):
+    if type_name == "Starting XI":
+        formation = (event.get("tactics") or {}).get("formation")
+        if formation is not None:
+            formations[team_id] = str(formation)
+    elif type_name == "Shot" and detail.get("freeze_frame"):
         freeze_frames[event["id"]] = detail["freeze_frame"]
 
-    append = _appender(columns)
-    append("index", int(event.get("index", len(columns["index"]) + 1)))
-    append("id", event.get("id"))
-    append("period", int(event["period"]))
-    append("timestamp", parse_timestamp(event["timestamp"]))
-    append("minute", int(event["minute"]))
-    append("second", int(event["second"]))
-    append("type", type_name)
-    append("team_id", int(team["id"]))
-    append("team", team["name"])
-    append("player_id", player["id"] if player else None)
-    append("player", player["name"] if player else None)
-    append("position", _name(event.get("position")))
-    append("possession", int(event.get("possession", 0)))
-    append("possession_team_id", int((event.get("possession_team") or team)["id"]))
-    append("play_pattern", _name(event.get("play_pattern")))
-    append("x", x)
-    append("y", y)
-    append("end_x", end_x)
-    append("end_y", end_y)
-    append("end_z", end_z)
-    append("under_pressure", bool(event.get("under_pressure", False)))
-    append("counterpress", bool(event.get("counterpress", False)))
-    append("outcome", _name(outcome))
-    append("pass_recipient_id", recipient["id"] if recipient else None)
-    append("pass_recipient", recipient["name"] if recipient else None)
-    append("pass_type", _name(detail.get("type")) if type_name == "Pass" else None)
-    append("pass_height", _name(detail.get("height")) if type_name == "Pass" else None)
-    append("pass_cross", bool(detail.get("cross", False)) if type_name == "Pass" else False)
-    append("pass_switch", bool(detail.get("switch", False)) if type_name == "Pass" else False)
-    append("pass_shot_assist", bool(detail.get("shot_assist", False)) if type_name == "Pass" else False)
-    append("pass_goal_assist", bool(detail.get("goal_assist", False)) if type_name == "Pass" else False)
-    append("shot_xg", float(detail.get("statsbomb_xg", _NAN) or _NAN) if type_name == "Shot" else _NAN)
-    append("shot_type", _name(detail.get("type")) if type_name == "Shot" else None)
-    append("shot_body_part", _name(detail.get("body_part")) if type_name == "Shot" else None)
-    append("duel_type", _name(detail.get("type")) if type_name == "Duel" else None)
-    append("goalkeeper_type", _name(detail.get("type")) if type_name == "Goal Keeper" else None)
-    append("card", card)
-    append("replacement_id", replacement["id"] if replacement else None)
-    append("replacement", replacement["name"] if replacement else None)
+    specific = _NO_DETAIL
+    if type_name == "Pass":
+        recipient = detail.get("recipient")
+        specific = (
+            recipient["id"] if recipient else None, recipient["name"] if recipient else None,
+            _name(detail.get("type")), _name(detail.get("height")),
+            bool(detail.get("cross", False)), bool(detail.get("switch", False)),
+            bool(detail.get("shot_assist", False)), bool(detail.get("goal_assist", False)),
+            _NAN, None, None, None, None,
+        )
+    elif type_name == "Shot":
+        xg = detail.get("statsbomb_xg")
+        specific = (
+            None, None, None, None, False, False, False, False,
+            float(xg) if xg is not None else _NAN, _name(detail.get("type")), _name(detail.get("body_part")),
+            None, None,
+        )
+    elif type_name == "Duel":
+        specific = _NO_DETAIL[:11] + (_name(detail.get("type")), None)
+    elif type_name == "Goal Keeper":
+        specific = _NO_DETAIL[:12] + (_name(detail.get("type")),)
+
+    replacement = detail.get("replacement") if type_name == "Substitution" else None
+    possession_team = event.get("possession_team") or team
+
+    return (
+        int(event.get("index", position + 1)), event.get("id"), int(event["period"]),
+        parse_timestamp(event["timestamp"]), int(event["minute"]), int(event["second"]),
+        type_name, team_id, team["name"],
+        player["id"] if player else None, player["name"] if player else None,
+        _name(event.get("position")), int(event.get("possession", 0)), int(possession_team["id"]),
+        _name(event.get("play_pattern")),
+        x, y, end_x, end_y, end_z,
+        bool(event.get("under_pressure", False)), bool(event.get("counterpress", False)),
+        _name(outcome),
+        *specific,
+        card,
+        replacement["id"] if replacement else None, replacement["name"] if replacement else None,
+    )
 
 
 _OUTCOME_TYPES = frozenset({"Pass", "Shot", "Duel", "Dribble", "Interception", "Goal Keeper", "50/50", "Ball Receipt*"})
-
-
-def _detail_key(type_name: str) -> str:
-    """Return the key of an event's type-specific details (``"Ball Receipt*"`` -> ``"ball_receipt"``)."""
-    return _DETAIL_KEYS.get(type_name) or type_name.lower().replace(" ", "_").replace("*", "")
-
-
+_END_LOCATION_TYPES = frozenset({"Pass", "Carry", "Shot"})
+# Cards sit in the details of fouls and of bad behaviour.
+_CARD_TYPES = frozenset({"Foul Committed", "Bad Behaviour"})
 _DETAIL_KEYS = {"50/50": "50_50", "Ball Receipt*": "ball_receipt", "Goal Keeper": "goalkeeper"}
 
 
-def _appender(columns: dict[str, list]):
-    def append(name: str, value: Any) -> None:
-        columns[name].append(value)
-
-    return append
+def _detail_key(type_name: str) -> str:
+    """Return the key of an event's type-specific details (``"Foul Committed"`` -> ``"foul_committed"``)."""
+    return type_name.lower().replace(" ", "_").replace("*", "")
 
 
-def _to_frame(columns: dict[str, list]) -> pd.DataFrame:
+def _to_frame(rows: list[tuple]) -> pd.DataFrame:
+    columns = list(zip(*rows))
     data = {}
-    for name, dtype in EVENT_COLUMNS.items():
-        values = columns[name]
+    for (name, dtype), values in zip(EVENT_COLUMNS.items(), columns):
         if dtype == "object":
             data[name] = pd.Series(values, dtype="object")
         elif dtype == "Int64":
