@@ -15,7 +15,7 @@ EVENT_COLUMNS: dict[str, str] = {
     "timestamp": "float64",        # seconds since the start of the period
     "minute": "int16",
     "second": "int8",
-    "type": "object",              # StatsBomb event type name, e.g. "Pass", "Ball Receipt*"
+    "type": "category",            # StatsBomb event type name, e.g. "Pass", "Ball Receipt*"
     "team_id": "int32",
     "team": "object",
     "player_id": "Int64",          # missing on team events such as Half Start

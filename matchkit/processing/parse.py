@@ -193,7 +193,9 @@ def _to_frame(rows: list[tuple]) -> pd.DataFrame:
     columns = list(zip(*rows))
     data = {}
     for (name, dtype), values in zip(EVENT_COLUMNS.items(), columns):
-        if dtype == "object":
+        if dtype == "category":
+            data[name] = pd.Categorical(values)
+        elif dtype == "object":
             data[name] = pd.Series(values, dtype="object")
         elif dtype == "Int64":
             data[name] = pd.array(values, dtype="Int64")
