@@ -409,28 +409,29 @@ def test_statsbombpy_bypasses_requests_cache_by_default(open_data_server):
     ("status", "expected"),
     [
         (404, r"match 15986: events not found at http://127\.0\.0\.1:\d+/data/events/15986\.json \(HTTP 404\)"),
-        (429, r"match 15986: events request to http://127\.0\.0\.1:\d+/data/events/15986\.json failed with HTTP 429 .*wait and retry"),
-        (500, r"match 15986: events request to http://127\.0\.0\.1:\d+/data/events/15986\.json failed with HTTP 500 .*retry later"),
+        (429, r"match 15986: events request to http://127\.0\.0\.1:\d+/data/events/15986\.json failed with HTTP 429 .* after 1 attempt; .*wait and retry"),
+        (500, r"match 15986: events request to http://127\.0\.0\.1:\d+/data/events/15986\.json failed with HTTP 500 .* after 1 attempt; .*retry later"),
     ],
 )
 def test_statsbombpy_http_error_names_match_and_url(open_data_server, status, expected):
     open_data_server.inject(f"events/{LA_LIGA_MATCH}.json", status=status)
 
     with pytest.raises(SourceError, match=expected) as error:
-        StatsBombSource(open_data_url=open_data_server.url).events(LA_LIGA_MATCH)
+        StatsBombSource(open_data_url=open_data_server.url, retries=0).events(LA_LIGA_MATCH)
     assert error.value.match_id == LA_LIGA_MATCH
+    assert open_data_server.count(f"events/{LA_LIGA_MATCH}.json") == 1
 
 
 def test_statsbombpy_360_server_error_is_not_absence(open_data_server):
     open_data_server.inject(f"three-sixty/{EURO_MATCH}.json", status=500)
 
     with pytest.raises(SourceError, match="HTTP 500"):
-        StatsBombSource(open_data_url=open_data_server.url).frames_360(EURO_MATCH)
+        StatsBombSource(open_data_url=open_data_server.url, retries=0).frames_360(EURO_MATCH)
 
 
 def test_statsbombpy_fault_clears_after_given_times(open_data_server, local):
     open_data_server.inject(f"lineups/{EURO_MATCH}.json", status=429, times=1)
-    source = StatsBombSource(open_data_url=open_data_server.url)
+    source = StatsBombSource(open_data_url=open_data_server.url, retries=0)
 
     with pytest.raises(SourceError, match="HTTP 429"):
         source.lineups(EURO_MATCH)
@@ -452,15 +453,15 @@ def test_statsbombpy_unreachable_server():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    source = StatsBombSource(open_data_url=f"http://127.0.0.1:{port}/data")
+    source = StatsBombSource(open_data_url=f"http://127.0.0.1:{port}/data", retries=1, backoff=0.001)
 
-    with pytest.raises(SourceError, match=rf"match 15986: events request to http://127\.0\.0\.1:{port}/.*ConnectionError"):
+    with pytest.raises(SourceError, match=rf"match 15986: events request to http://127\.0\.0\.1:{port}/.* after 2 attempts .*ConnectionError"):
         source.events(LA_LIGA_MATCH)
 
 
 def test_statsbombpy_hides_url_credentials(open_data_server):
     url = open_data_server.url.replace("http://", f"http://reader:{SECRET}@")
-    source = StatsBombSource(open_data_url=url)
+    source = StatsBombSource(open_data_url=url, retries=0)
 
     assert SECRET not in source.describe()
     assert SECRET not in repr(source)

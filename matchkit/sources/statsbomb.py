@@ -9,21 +9,31 @@ are cached as well. A repeated request for the same URL is then served from the 
 never reaches the server, which hides server-side changes and errors for ten minutes and
 writes every events file (several MB) to disk. This source bypasses that cache unless
 ``http_cache=True``.
+
+statsbombpy 1.22 also sends its requests without a timeout. While a call into statsbombpy
+runs, this source replaces the ``req`` name (the requests module) in ``statsbombpy.public``
+and ``statsbombpy.api_client`` with a ``RequestsShim`` (see ``fetch.py``) and restores it
+afterwards. The shim adds the timeout, retries with backoff, the rate limit and the
+response cache (``cache.py``) to every request.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from matchkit.errors import DataError, ParameterError, SourceError
 from matchkit.sources.base import Source, check_id
+from matchkit.sources.cache import ResponseCache
+from matchkit.sources.fetch import FetchSettings, HttpClient, RequestsShim, Resource, check_seconds
+from matchkit.sources.fetch import redact_text as _redact_text
+from matchkit.sources.fetch import redact_url as _redact
 
 DEFAULT_OPEN_DATA_URL = "https://raw.githubusercontent.com/statsbomb/open-data/master/data"
 """The open-data base URL that statsbombpy 1.22 uses when no other is given."""
@@ -42,9 +52,10 @@ OPEN_DATA_FILES = {
 NO_CREDENTIALS = {"user": None, "passwd": None}
 
 # statsbombpy reads its open-data URLs from one module-level dict, the cache is switched off by
-# replacing requests.Session, and warning filters are process-wide. Calls into statsbombpy hold
-# this lock so that threads never see each other's settings. As a result, the requests of one
-# process run one at a time, and parallel downloads need worker processes.
+# replacing requests.Session, the requests shim replaces a module-level name, and warning filters
+# are process-wide. Calls into statsbombpy hold this lock so that threads never see each other's
+# settings. As a result, the requests of one process run one at a time, and parallel downloads
+# need worker processes.
 _STATSBOMBPY_LOCK = threading.RLock()
 
 
@@ -56,12 +67,29 @@ class StatsBombSource(Source):
     from ``open_data_url`` when given (a base URL such as ``http://127.0.0.1:8000/data``
     that serves the published layout) or else from statsbombpy's GitHub URLs.
 
+    Every request has a timeout and can be rate-limited. A request that times out, loses
+    its connection or gets HTTP 408, 429 or 5xx is retried with backoff. With ``cache_dir``,
+    raw responses are kept on disk and read from there by this and every later source on
+    the same folder.
+
     The source is picklable. Credentials are left out of the pickle, so a worker process
     reads them from its own environment. The base URL is applied to statsbombpy's settings
     on every call, so it takes effect in each worker process that imports statsbombpy afresh.
     """
 
-    def __init__(self, open_data_url: str | None = None, http_cache: bool = False):
+    def __init__(
+        self,
+        open_data_url: str | None = None,
+        http_cache: bool = False,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        cache_max_age: float | None = None,
+        offline: bool = False,
+        timeout: float = 30.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+        requests_per_second: float | None = None,
+    ):
         """Create a source.
 
         Args:
@@ -69,15 +97,47 @@ class StatsBombSource(Source):
                 Given, it selects the open data even when API credentials are set.
             http_cache: keep statsbombpy's requests_cache, which serves repeated requests
                 for a URL from a temporary SQLite file for 600 s. False (the default) makes
-                every call a fresh request.
+                every call that misses ``cache_dir`` a fresh request.
+            cache_dir: folder of the response cache, shared by worker processes and later
+                runs, or None for no cache. ``matchkit.sources.default_cache_dir()`` returns
+                the usual per-user folder (``~/.cache/matchkit``).
+            cache_max_age: seconds after which a cached response is fetched again, or None
+                to keep cached responses forever.
+            offline: read only from ``cache_dir`` and send no request. Cached responses are
+                used whatever their age, and a response missing from the cache raises
+                SourceError.
+            timeout: seconds to wait for the connection and for each read from the server.
+            retries: further attempts after a timeout, a connection error, HTTP 408, 429 or 5xx.
+            backoff: base wait before a retry, in seconds; the wait doubles with each retry
+                and is drawn at random below that bound (full jitter).
+            requests_per_second: maximum request rate of this process, or None for no limit.
+                The limit is per process, so N worker processes send up to N times as many.
+
+        Raises ParameterError for an invalid value, naming the parameter.
         """
         super().__init__()
         self.open_data_url = _check_url(open_data_url) if open_data_url is not None else None
         self.http_cache = bool(http_cache)
+        self.offline = _check_offline(offline, cache_dir)
+        cache = _open_cache(cache_dir, cache_max_age, self.offline)
+        settings = FetchSettings(
+            timeout=timeout, retries=retries, backoff=backoff, requests_per_second=requests_per_second
+        )
+        self._client = HttpClient(settings, cache, offline=self.offline)
 
         credentials = _credentials_from_env()
         self.uses_api = credentials is not None and self.open_data_url is None
         self._credentials = credentials if self.uses_api else None
+
+    @property
+    def cache(self) -> ResponseCache | None:
+        """The response cache, or None when the source has none."""
+        return self._client.cache
+
+    @property
+    def fetch_settings(self) -> FetchSettings:
+        """The timeout, retries, backoff and rate limit of this source's requests."""
+        return self._client.settings
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -92,8 +152,12 @@ class StatsBombSource(Source):
 
     def describe(self) -> str:
         if self.uses_api:
-            return f"StatsBomb API at {API_URL} (credentials from SB_USERNAME and SB_PASSWORD)"
-        return f"StatsBomb open data at {_redact(self.open_data_url or DEFAULT_OPEN_DATA_URL)}"
+            text = f"StatsBomb API at {API_URL} (credentials from SB_USERNAME and SB_PASSWORD)"
+        else:
+            text = f"StatsBomb open data at {_redact(self.open_data_url or DEFAULT_OPEN_DATA_URL)}"
+        if self.cache is not None:
+            text += f", {'offline from' if self.offline else 'cached in'} {self.cache.folder}"
+        return text
 
     def competitions(self) -> list[dict[str, Any]]:
         # NOTE: statsbombpy keys competitions by (country, competition, season, gender), so two
@@ -163,17 +227,14 @@ class StatsBombSource(Source):
         match_id = fields.get("match_id")
         url = self._location(endpoint, fields)
         credentials = self._credentials_for_call()
+        # A missing open-data 360 file is a fact worth caching. The API returns an empty list
+        # for "no 360 data" instead, so its 404s are not cached.
+        resource = Resource(label, match_id, absent_ok=missing_ok and not self.uses_api)
+        shim = RequestsShim(self._client, resource)
 
-        # NOTE: statsbombpy 1.22 sends its requests without a timeout, so a server that accepts
-        # the connection and never responds blocks the call indefinitely.
-        with _statsbombpy_settings(self.open_data_url, self.http_cache):
+        with _statsbombpy_settings(self.open_data_url, self.http_cache, shim):
             try:
                 data = getattr(sb, endpoint)(**fields, fmt="dict", creds=credentials)
-            except requests.exceptions.JSONDecodeError as error:
-                raise DataError(
-                    f"{label} at {url} is not valid JSON ({error}); the response may be truncated, so retry",
-                    match_id,
-                ) from error
             except requests.HTTPError as error:
                 status = error.response.status_code if error.response is not None else None
                 if status == 404 and missing_ok:
@@ -202,22 +263,32 @@ class StatsBombSource(Source):
 
 
 @contextmanager
-def _statsbombpy_settings(open_data_url: str | None, http_cache: bool) -> Iterator[None]:
-    """Point statsbombpy at ``open_data_url``, silence NoAuthWarning and bypass its cache, then restore all three."""
-    from statsbombpy import config
+def _statsbombpy_settings(open_data_url: str | None, http_cache: bool, shim: RequestsShim) -> Iterator[None]:
+    """Apply this source's settings to statsbombpy for one call, then restore statsbombpy's own.
+
+    The settings: the open-data URLs point at ``open_data_url``, NoAuthWarning is silenced,
+    statsbombpy's requests_cache is bypassed unless ``http_cache``, and requests go through ``shim``.
+    """
+    from statsbombpy import api_client, config, public
     from statsbombpy.api_client import NoAuthWarning
 
     with _STATSBOMBPY_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore", NoAuthWarning)
-        saved = dict(config.OPEN_DATA_PATHS)
+        saved_paths = dict(config.OPEN_DATA_PATHS)
+        saved_modules = (public.req, api_client.req)
         if open_data_url is not None:
             # statsbombpy.public imported this dict object by name, so it must be changed in place.
             config.OPEN_DATA_PATHS.update({key: f"{open_data_url}/{path}" for key, path in OPEN_DATA_FILES.items()})
+        # Both modules call req.get(...) on the name they imported, so replacing that name
+        # sends their requests through the shim.
+        public.req = shim
+        api_client.req = shim
         try:
             with nullcontext() if http_cache else _requests_cache_disabled():
                 yield
         finally:
-            config.OPEN_DATA_PATHS.update(saved)
+            public.req, api_client.req = saved_modules
+            config.OPEN_DATA_PATHS.update(saved_paths)
 
 
 def _requests_cache_disabled():
@@ -233,15 +304,10 @@ def _http_error_message(label: str, url: str, error: Any) -> str:
     status = response.status_code if response is not None else None
     reason = response.reason if response is not None else ""
 
+    # The requests shim retries 408, 429 and 5xx and raises SourceError itself when they persist.
     if status == 404:
         return f"{label} not found at {url} (HTTP 404); check the ids and open_data_url"
-    if status == 429:
-        advice = "the server limits the request rate, so wait and retry"
-    elif status is not None and status >= 500:
-        advice = "the server failed, so retry later"
-    else:
-        advice = "check open_data_url"
-    return f"{label} request to {url} failed with HTTP {status} {reason}; {advice}"
+    return f"{label} request to {url} failed with HTTP {status} {reason}; check open_data_url"
 
 
 def _credentials_from_env() -> dict[str, str] | None:
@@ -264,17 +330,32 @@ def _check_url(url: Any) -> str:
     return url.rstrip("/")
 
 
-def _redact(url: str) -> str:
-    """Remove a user name and password from a URL, so that it can go into logs and messages."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+def _check_offline(offline: Any, cache_dir: Any) -> bool:
+    if not isinstance(offline, bool):
+        raise ParameterError(f"offline must be True or False, got {offline!r}")
+    if offline and cache_dir is None:
+        raise ParameterError("offline=True reads only from the response cache, so it needs cache_dir; pass cache_dir")
+    return offline
 
 
-def _redact_text(text: str) -> str:
-    """Remove ``user:password@`` from URLs inside an error message."""
-    return re.sub(r"(\w+://)[^/\s@]+@", r"\1", text)
+def _open_cache(cache_dir: Any, max_age: Any, offline: bool) -> ResponseCache | None:
+    """Return the response cache on ``cache_dir``, or None when it is None; raise ParameterError for bad values."""
+    if max_age is not None:
+        max_age = check_seconds(max_age, "cache_max_age", allow_zero=True)
+    if cache_dir is None:
+        return None
+
+    if not isinstance(cache_dir, (str, os.PathLike)) or not str(cache_dir):
+        raise ParameterError(f"cache_dir must be a folder path or None, got {cache_dir!r}")
+    folder = Path(cache_dir).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError(f"cache_dir {folder} is not a folder; pass a folder for the response cache, or None")
+    if offline and not folder.is_dir():
+        raise ParameterError(
+            f"cache_dir {folder} does not exist, and offline=True reads only from it; "
+            "run once online with this cache_dir, or set offline=False"
+        )
+    return ResponseCache(folder.resolve(), max_age)
 
 
 def _without_match_id(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
