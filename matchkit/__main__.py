@@ -2,4 +2,6 @@ import sys
 
 from matchkit.cli import main
 
-sys.exit(main())
+# The guard matters: Dask and multiprocessing workers import the main module again.
+if __name__ == "__main__":
+    sys.exit(main())

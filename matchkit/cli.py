@@ -27,7 +27,9 @@ def _etl_parser(subparsers) -> None:
                         help="YAML file of parameters (same names as the ETL notebook); options given here win")
     parser.add_argument("--batch-size", help="matches per batch (default 10)")
     parser.add_argument("--max-workers", help="parallel workers per batch (default 4)")
-    parser.add_argument("--backend", help="joblib backend: loky (processes, default) or threading")
+    parser.add_argument("--backend", help="joblib backend: loky (processes, default), threading or dask")
+    parser.add_argument("--dask-address", help="Dask scheduler address such as tcp://127.0.0.1:8786 "
+                                               "(with --backend dask; default: a local cluster)")
     parser.add_argument("--data-dir", help="local copy of the StatsBomb open-data folders (.json or .json.gz)")
     parser.add_argument("--open-data-url", help="base URL of an open-data mirror (default: StatsBomb's GitHub)")
     parser.add_argument("--competition-id", help="competition to process, with --season-id")
@@ -36,6 +38,7 @@ def _etl_parser(subparsers) -> None:
     parser.add_argument("--limit", help="process at most this many matches")
     parser.add_argument("--plots", help="comma-separated plot types (default: all; see 'python -m matchkit plots')")
     parser.add_argument("--database-url", help="SQLAlchemy URL of the plot database (default sqlite:///matchkit.db)")
+    parser.add_argument("--database-timeout", help="seconds to keep retrying a locked or unreachable database (default 120)")
     parser.add_argument("--full-refresh", action="store_true",
                         help="process every selected match and plot, not only new or changed ones")
     parser.add_argument("--compression", help="figure compression in the database: zstd (default) or none")
@@ -61,7 +64,8 @@ def _run_etl(args: argparse.Namespace) -> int:
 
     params = _load_parameters(args.parameters_file)
     for name in ("batch_size", "max_workers", "backend", "data_dir", "open_data_url", "competition_id",
-                 "season_id", "match_ids", "limit", "plots", "database_url", "compression"):
+                 "season_id", "match_ids", "limit", "plots", "database_url", "compression", "dask_address",
+                 "database_timeout"):
         value = getattr(args, name)
         if value is not None:
             params[name] = value
@@ -96,12 +100,44 @@ def _list_plots(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "report", help="write standalone HTML pages of the stored plots",
+        description="Write one HTML page per stored match with all its plots, plotly.min.js once, and an "
+                    "index.html that filters the matches by competition, season and team. The pages open offline.",
+    )
+    parser.add_argument("--database-url", default="sqlite:///matchkit.db",
+                        help="SQLAlchemy URL of the plot database (default sqlite:///matchkit.db)")
+    parser.add_argument("--out", type=Path, default=Path("reports/matches"),
+                        help="folder for the pages, created when missing (default reports/matches)")
+    parser.add_argument("--match-ids", help="comma-separated match ids to write pages for (default: every stored match)")
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from matchkit.etl.params import parse_match_ids
+    from matchkit.report import write_reports
+
+    summary = write_reports(args.database_url, args.out, parse_match_ids(args.match_ids))
+    print(
+        f"wrote {summary.pages} match pages with {summary.plots} plots in {summary.seconds:.1f} s, "
+        f"index of {summary.indexed} matches: {summary.index_path}"
+    )
+    return 0
+
+
+def quiet_libraries() -> None:
+    """Keep Alembic's and Dask's start-up messages out of the run log unless they are warnings."""
+    for name in ("alembic", "distributed", "bokeh"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m matchkit", description="StatsBomb match plots at scale.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _etl_parser(subparsers)
     subparsers.add_parser("plots", help="list the registered plot types")
+    _report_parser(subparsers)
     return parser
 
 
@@ -111,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    commands = {"etl": _run_etl, "plots": _list_plots}
+    quiet_libraries()
+    commands = {"etl": _run_etl, "plots": _list_plots, "report": _run_report}
     try:
         return commands[args.command](args)
     except MatchkitError as error:

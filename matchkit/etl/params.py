@@ -15,7 +15,7 @@ from matchkit.errors import ParameterError
 from matchkit.storage import DEFAULT_DATABASE_URL, redact_url
 from matchkit.storage.codec import DEFAULT_CODEC, check_codec
 
-BACKENDS = ("loky", "threading")
+BACKENDS = ("loky", "threading", "dask")
 
 # With no selection, the online source runs one whole recent tournament:
 # FIFA World Cup 2022 (competition 43, season 106 in StatsBomb open data).
@@ -101,6 +101,8 @@ class EtlConfig:
     limit: int | None = None
     plots: list[str] | None = None
     database_url: str = DEFAULT_DATABASE_URL
+    dask_address: str | None = None
+    database_timeout: float = 120.0
     full_refresh: bool = False
     compression: str = DEFAULT_CODEC
     progress: bool = True
@@ -140,6 +142,8 @@ class EtlConfig:
             limit=_integer("limit", values.get("limit"), minimum=1),
             plots=_plots(values.get("plots")),
             database_url=database_url,
+            dask_address=_dask_address(values.get("dask_address"), backend),
+            database_timeout=_seconds("database_timeout", values.get("database_timeout", 120.0)),
             full_refresh=_boolean("full_refresh", values.get("full_refresh", False)),
             compression=check_codec(str(values.get("compression") or DEFAULT_CODEC).strip().lower()),
             progress=_boolean("progress", values.get("progress", True)),
@@ -158,6 +162,29 @@ class EtlConfig:
         values.pop("extra")
         values["database_url"] = redact_url(self.database_url)
         return values
+
+
+def _dask_address(value: Any, backend: str) -> str | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
+        return None
+    if backend != "dask":
+        raise ParameterError(f"dask_address is only used with backend 'dask', got backend {backend!r}")
+    address = str(value).strip()
+    if not re.match(r"^(tcp|tls|inproc|ws|wss)://[^\s/]+$", address):
+        raise ParameterError(
+            f"dask_address must be a scheduler address such as tcp://127.0.0.1:8786, got {address!r}"
+        )
+    return address
+
+
+def _seconds(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number of seconds, got {value!r}") from None
+    if not number > 0:
+        raise ParameterError(f"{name} must be more than 0 seconds, got {number}")
+    return number
 
 
 def _boolean(name: str, value: Any) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
 from matchkit.errors import MatchkitError
@@ -167,7 +168,7 @@ def run_etl(config: EtlConfig | None = None, **params: Any) -> EtlSummary:
     config = config or EtlConfig.from_values(**params)
     plot_types = resolve_plot_types(config.plots)
     source = open_source(data_dir=config.data_dir, open_data_url=config.open_data_url)
-    store = Store(config.database_url, compression=config.compression)
+    store = Store(config.database_url, compression=config.compression, write_timeout=config.database_timeout)
     entries = select_matches(source, **config.selection())
 
     run_started = time.perf_counter()
@@ -191,6 +192,44 @@ def run_etl(config: EtlConfig | None = None, **params: Any) -> EtlSummary:
         summary.seconds = time.perf_counter() - run_started
         _finish(store, summary)
     return summary
+
+
+@contextmanager
+def worker_pool(config: EtlConfig) -> Iterator[Parallel]:
+    """Open the joblib pool of the configured backend, kept for every batch of the run.
+
+    ``dask`` connects to the scheduler at ``dask_address``, or starts a local
+    cluster of ``max_workers`` single-threaded worker processes when none is given.
+    """
+    if config.backend != "dask":
+        with Parallel(n_jobs=config.max_workers, backend=config.backend) as parallel:
+            yield parallel
+        return
+
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None
+    try:
+        if config.dask_address:
+            client = Client(config.dask_address, timeout="30s")
+        else:
+            cluster = LocalCluster(n_workers=config.max_workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0")
+            client = Client(cluster)
+    except (OSError, TimeoutError) as error:
+        raise MatchkitError(
+            f"cannot connect to the Dask scheduler at {config.dask_address or 'a local cluster'} ({error}); "
+            "check dask_address and that the scheduler is running"
+        ) from error
+    logger.info("dask: %d workers at %s", len(client.scheduler_info().get("workers", {})), client.scheduler.address)
+    try:
+        # joblib registers its Dask backend on first use through parallel_config, not through Parallel.
+        with parallel_config(backend="dask"), Parallel(n_jobs=config.max_workers) as parallel:
+            yield parallel
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _count_plan(summary: EtlSummary, plan: RunPlan) -> None:
@@ -218,7 +257,7 @@ def _run_plan(
 
     progress = tqdm(total=len(plan.tasks), unit="match", desc="matches", disable=not config.progress)
     try:
-        with Parallel(n_jobs=config.max_workers, backend=config.backend) as parallel:
+        with worker_pool(config) as parallel:
             for number, batch in enumerate(batches, start=1):
                 batch_started = time.perf_counter()
                 outcomes = _run_batch(parallel, source, batch, config.compression)

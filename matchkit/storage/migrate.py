@@ -8,10 +8,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 FIRST_REVISION = "0001"
+# Any fixed number: PostgreSQL sessions that migrate take this advisory lock, so two runs that
+# open a new database at the same moment do not both create the tables.
+MIGRATION_LOCK_KEY = 4_719_301
 
 
 def alembic_config() -> Config:
@@ -37,6 +40,12 @@ def upgrade(engine: Engine) -> None:
     """
     config = alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        elif connection.dialect.name == "sqlite":
+            # Take the write lock before reading the revision, so a second process waits here
+            # and then finds the schema already current.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         revision = MigrationContext.configure(connection).get_current_revision()
         if revision == head_revision():

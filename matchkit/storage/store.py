@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,17 +15,30 @@ from typing import Any, Iterable
 import orjson
 from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
-from matchkit.errors import ParameterError
+from matchkit.errors import MatchkitError, ParameterError
 from matchkit.storage.codec import DEFAULT_CODEC, check_codec, decode_figure, encode_figure
 from matchkit.storage.migrate import upgrade
 from matchkit.storage.schema import EtlFailure, EtlRun, Match, MatchPlot, MatchPlotSkip, utc_now
 
 DEFAULT_DATABASE_URL = "sqlite:///matchkit.db"
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# One attempt waits this long for SQLite's lock; write_batch retries attempts until write_timeout.
+SQLITE_BUSY_TIMEOUT_SECONDS = 5
+DEFAULT_WRITE_TIMEOUT_SECONDS = 120.0
 
 _MATCH_COLUMNS = [column.name for column in Match.__table__.columns]
+
+logger = logging.getLogger("matchkit.storage")
+
+
+class DatabaseUnavailable(MatchkitError):
+    """The database stayed locked or unreachable longer than the write timeout."""
+
+
+def _first_line(error: BaseException) -> str:
+    text_of_error = str(getattr(error, "orig", None) or error)
+    return text_of_error.strip().splitlines()[0] if text_of_error.strip() else type(error).__name__
 
 
 def redact_url(database_url: str) -> str:
@@ -122,9 +138,15 @@ class SkipRow:
 class Store:
     """The plot database: schema creation, one transaction per batch, and queries."""
 
-    def __init__(self, database_url: str = DEFAULT_DATABASE_URL, compression: str = DEFAULT_CODEC):
+    def __init__(
+        self,
+        database_url: str = DEFAULT_DATABASE_URL,
+        compression: str = DEFAULT_CODEC,
+        write_timeout: float = DEFAULT_WRITE_TIMEOUT_SECONDS,
+    ):
         self.database_url = database_url
         self.compression = check_codec(compression)
+        self.write_timeout = float(write_timeout)
         self.engine = create_database_engine(database_url)
         try:
             upgrade(self.engine)
@@ -153,21 +175,24 @@ class Store:
 
     def start_run(self, configuration: dict[str, Any]) -> int:
         """Record the start of a run and return its id; ``configuration`` must hold no secrets."""
-        with self.engine.begin() as connection:
+        run_ids = []
+
+        def record(connection) -> None:
             result = connection.execute(
                 insert(EtlRun).values(
                     started_at=utc_now(), status="running",
                     configuration=json.dumps(configuration, default=str, sort_keys=True),
                 )
             )
-            return int(result.inserted_primary_key[0])
+            run_ids.append(int(result.inserted_primary_key[0]))
+
+        self._with_retries(record, "start of the run")
+        return run_ids[-1]
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, Any]) -> None:
         """Record the end of a run with its counts and throughput."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(EtlRun).where(EtlRun.run_id == run_id).values(finished_at=utc_now(), status=status, **counts)
-            )
+        statement = update(EtlRun).where(EtlRun.run_id == run_id).values(finished_at=utc_now(), status=status, **counts)
+        self._with_retries(lambda connection: connection.execute(statement), f"end of run {run_id}")
 
     def write_batch(
         self,
@@ -179,24 +204,30 @@ class Store:
     ) -> int:
         """Upsert the batch's matches, plots and skips and record its failures in one transaction.
 
-        Returns the number of plot rows written. Either the whole batch is stored or none of it.
+        Either the whole batch is stored or none of it. A locked, busy or unreachable
+        database is retried with backoff until ``write_timeout`` seconds have passed,
+        then ``DatabaseUnavailable`` is raised. Returns the number of plot rows written.
         """
         now = utc_now()
-        match_rows = [{**{c: row.get(c) for c in _MATCH_COLUMNS}, "updated_at": now} for row in matches]
-        plot_rows = [
-            {"match_id": p.match_id, "plot_type": p.plot_type, "plot_version": p.plot_version,
-             "figure": p.figure, "figure_codec": p.codec, "figure_bytes": p.size,
-             "created_at": now, "updated_at": now}
-            for p in plots
-        ]
-        skip_rows = [
-            {"match_id": s.match_id, "plot_type": s.plot_type, "plot_version": s.plot_version,
-             "reason": s.reason, "updated_at": now}
-            for s in skips
-        ]
+        # Rows go in key order so that concurrent writers lock rows in the same order and cannot deadlock.
+        match_rows = sorted(
+            ({**{c: row.get(c) for c in _MATCH_COLUMNS}, "updated_at": now} for row in matches),
+            key=lambda row: row["match_id"],
+        )
+        plot_rows = sorted(
+            ({"match_id": p.match_id, "plot_type": p.plot_type, "plot_version": p.plot_version,
+              "figure": p.figure, "figure_codec": p.codec, "figure_bytes": p.size,
+              "created_at": now, "updated_at": now} for p in plots),
+            key=lambda row: (row["match_id"], row["plot_type"]),
+        )
+        skip_rows = sorted(
+            ({"match_id": s.match_id, "plot_type": s.plot_type, "plot_version": s.plot_version,
+              "reason": s.reason, "updated_at": now} for s in skips),
+            key=lambda row: (row["match_id"], row["plot_type"]),
+        )
         failure_rows = [{**failure, "run_id": run_id, "created_at": now} for failure in failures]
 
-        with self.engine.begin() as connection:
+        def write(connection) -> None:
             if match_rows:
                 connection.execute(self._match_upsert, match_rows)
             if plot_rows:
@@ -205,7 +236,33 @@ class Store:
                 connection.execute(self._skip_upsert, skip_rows)
             if failure_rows:
                 connection.execute(insert(EtlFailure), failure_rows)
+
+        match_ids = [row["match_id"] for row in match_rows] + [row.get("match_id") for row in failure_rows]
+        self._with_retries(write, f"batch of matches {match_ids}")
         return len(plot_rows)
+
+    def _with_retries(self, work, what: str) -> None:
+        """Run ``work(connection)`` in one transaction, retrying while the database is locked or unreachable."""
+        deadline = time.monotonic() + self.write_timeout
+        delay = 0.2
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self.engine.begin() as connection:
+                    work(connection)
+                return
+            except (OperationalError, InterfaceError) as error:
+                if time.monotonic() + delay > deadline:
+                    raise DatabaseUnavailable(
+                        f"database {redact_url(self.database_url)} stayed locked or unreachable for "
+                        f"{self.write_timeout:.0f} s ({attempt} attempts, last error: {_first_line(error)}); "
+                        f"the {what} was not written and nothing of it is half-written. "
+                        "Check the database server, then run again: stored batches are kept"
+                    ) from error
+                logger.warning("writing %s failed (%s); retrying in %.1f s", what, _first_line(error), delay)
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 5.0)
 
     # Queries --------------------------------------------------------------
 
@@ -340,4 +397,4 @@ def _naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
 
 
-__all__ = ["DEFAULT_DATABASE_URL", "PlotRow", "SkipRow", "Store", "SQLAlchemyError", "create_database_engine", "redact_url"]
+__all__ = ["DEFAULT_DATABASE_URL", "DatabaseUnavailable", "PlotRow", "SkipRow", "Store", "SQLAlchemyError", "create_database_engine", "redact_url"]
