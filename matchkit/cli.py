@@ -32,6 +32,12 @@ def _etl_parser(subparsers) -> None:
                                                "(with --backend dask; default: a local cluster)")
     parser.add_argument("--data-dir", help="local copy of the StatsBomb open-data folders (.json or .json.gz)")
     parser.add_argument("--open-data-url", help="base URL of an open-data mirror (default: StatsBomb's GitHub)")
+    parser.add_argument("--cache-dir", help="folder that keeps online responses for later runs (e.g. ~/.cache/matchkit)")
+    parser.add_argument("--cache-max-age", help="seconds after which a cached response is fetched again (default: never)")
+    parser.add_argument("--offline", action="store_true", help="read online data from --cache-dir only, never the network")
+    parser.add_argument("--http-timeout", help="seconds to wait for one HTTP response (default 30)")
+    parser.add_argument("--http-retries", help="retries of a request that timed out or got HTTP 429 or 5xx (default 4)")
+    parser.add_argument("--requests-per-second", help="limit on HTTP requests per second in each worker process")
     parser.add_argument("--competition-id", help="competition to process, with --season-id")
     parser.add_argument("--season-id", help="season to process, with --competition-id")
     parser.add_argument("--match-ids", help="comma-separated match ids to process")
@@ -65,12 +71,15 @@ def _run_etl(args: argparse.Namespace) -> int:
     params = _load_parameters(args.parameters_file)
     for name in ("batch_size", "max_workers", "backend", "data_dir", "open_data_url", "competition_id",
                  "season_id", "match_ids", "limit", "plots", "database_url", "compression", "dask_address",
-                 "database_timeout"):
+                 "database_timeout", "cache_dir", "cache_max_age", "http_timeout", "http_retries",
+                 "requests_per_second"):
         value = getattr(args, name)
         if value is not None:
             params[name] = value
     if args.full_refresh:
         params["full_refresh"] = True
+    if args.offline:
+        params["offline"] = True
     if args.no_progress:
         params["progress"] = False
 

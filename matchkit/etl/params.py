@@ -101,6 +101,12 @@ class EtlConfig:
     limit: int | None = None
     plots: list[str] | None = None
     database_url: str = DEFAULT_DATABASE_URL
+    cache_dir: str | None = None
+    cache_max_age: float | None = None
+    offline: bool = False
+    http_timeout: float = 30.0
+    http_retries: int = 4
+    requests_per_second: float | None = None
     dask_address: str | None = None
     database_timeout: float = 120.0
     full_refresh: bool = False
@@ -142,12 +148,29 @@ class EtlConfig:
             limit=_integer("limit", values.get("limit"), minimum=1),
             plots=_plots(values.get("plots")),
             database_url=database_url,
+            cache_dir=_optional_path(values.get("cache_dir")),
+            cache_max_age=_seconds("cache_max_age", values["cache_max_age"]) if _given(values.get("cache_max_age")) else None,
+            offline=_boolean("offline", values.get("offline", False)),
+            http_timeout=_seconds("http_timeout", values.get("http_timeout", 30.0)),
+            http_retries=_integer("http_retries", values.get("http_retries", 4), minimum=0, allow_none=False),
+            requests_per_second=(
+                _seconds("requests_per_second", values["requests_per_second"])
+                if _given(values.get("requests_per_second")) else None
+            ),
             dask_address=_dask_address(values.get("dask_address"), backend),
             database_timeout=_seconds("database_timeout", values.get("database_timeout", 120.0)),
             full_refresh=_boolean("full_refresh", values.get("full_refresh", False)),
             compression=check_codec(str(values.get("compression") or DEFAULT_CODEC).strip().lower()),
             progress=_boolean("progress", values.get("progress", True)),
         )
+
+    def source_settings(self) -> dict[str, Any]:
+        """Return the arguments of ``matchkit.sources.open_source`` for this run."""
+        return {
+            "data_dir": self.data_dir, "open_data_url": self.open_data_url, "cache_dir": self.cache_dir,
+            "cache_max_age": self.cache_max_age, "offline": self.offline, "timeout": self.http_timeout,
+            "retries": self.http_retries, "requests_per_second": self.requests_per_second,
+        }
 
     def selection(self) -> dict[str, Any]:
         """Return the match selection, with the online default tournament when nothing is chosen."""
@@ -162,6 +185,14 @@ class EtlConfig:
         values.pop("extra")
         values["database_url"] = redact_url(self.database_url)
         return values
+
+
+def _given(value: Any) -> bool:
+    return not (value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")))
+
+
+def _optional_path(value: Any) -> str | None:
+    return str(Path(str(value)).expanduser()) if _given(value) else None
 
 
 def _dask_address(value: Any, backend: str) -> str | None:

@@ -167,7 +167,7 @@ def run_etl(config: EtlConfig | None = None, **params: Any) -> EtlSummary:
 
     config = config or EtlConfig.from_values(**params)
     plot_types = resolve_plot_types(config.plots)
-    source = open_source(data_dir=config.data_dir, open_data_url=config.open_data_url)
+    source = open_source(**config.source_settings())
     store = Store(config.database_url, compression=config.compression, write_timeout=config.database_timeout)
     entries = select_matches(source, **config.selection())
 
