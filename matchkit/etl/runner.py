@@ -148,7 +148,7 @@ def _store_batch(store: Store, run_id: int, outcomes: list[MatchOutcome], versio
     return store.write_batch(run_id, rows, plots, failures, skips)
 
 
-def run_etl(config: EtlConfig | None = None, **params: Any) -> EtlSummary:
+def run_etl(config: EtlConfig | None = None, source=None, **params: Any) -> EtlSummary:
     """Build or refresh the plot database for the selected matches.
 
     Takes an ``EtlConfig`` or its parameters (batch_size, max_workers, backend,
@@ -160,16 +160,18 @@ def run_etl(config: EtlConfig | None = None, **params: Any) -> EtlSummary:
     batch in one transaction, so a run killed at any moment leaves whole batches
     only. A failing match is recorded in ``etl_failures`` and the run goes on.
     Ctrl-C stops after the batch in progress is dropped and returns the summary
-    of what was stored, with status "interrupted".
+    of what was stored, with status "interrupted". ``source`` replaces the source
+    that ``data_dir`` or the online settings would open (any picklable
+    ``matchkit.sources.Source``).
     """
     from matchkit.plots import REGISTRY, resolve_plot_types
-    from matchkit.sources import open_source, select_matches
+    from matchkit.sources import open_source
 
     config = config or EtlConfig.from_values(**params)
     plot_types = resolve_plot_types(config.plots)
-    source = open_source(**config.source_settings())
+    source = source if source is not None else open_source(**config.source_settings())
     store = Store(config.database_url, compression=config.compression, write_timeout=config.database_timeout)
-    entries = select_matches(source, **config.selection())
+    entries, missing = _select(source, config)
 
     run_started = time.perf_counter()
     state = None if config.full_refresh else store.stored_state([int(e["match_id"]) for e in entries])
@@ -178,6 +180,8 @@ def run_etl(config: EtlConfig | None = None, **params: Any) -> EtlSummary:
     run_id = store.start_run({**config.public(), "plots": plot_types, "source": source.describe()})
     summary = EtlSummary(run_id=run_id, status="running", matches_total=len(entries), configuration=config.public())
     _count_plan(summary, plan)
+    if missing:
+        _record_missing(summary, store, source, missing)
 
     try:
         _run_plan(summary, plan, source, store, config, versions)
@@ -230,6 +234,46 @@ def worker_pool(config: EtlConfig) -> Iterator[Parallel]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _select(source, config: EtlConfig) -> tuple[list[dict], list[int]]:
+    """Select the run's match entries; requested match ids the source does not list are returned apart.
+
+    A missing id costs only that match: the others still run, and the missing
+    ones are recorded as failures.
+    """
+    from matchkit.sources import select_matches
+
+    selection = config.selection()
+    ids = selection["match_ids"]
+    if not ids:
+        return select_matches(source, **selection), []
+
+    if selection["competition_id"] is None:
+        found = source.find_entries(ids)
+    else:
+        listed = source.matches(selection["competition_id"], selection["season_id"])
+        found = {entry["match_id"]: entry for entry in listed if entry.get("match_id") in ids}
+    missing = [match_id for match_id in ids if match_id not in found]
+    present = [match_id for match_id in ids if match_id in found]
+    if not present:
+        return [], missing
+    return select_matches(source, **{**selection, "match_ids": present}), missing
+
+
+def _record_missing(summary: EtlSummary, store: Store, source, missing: list[int]) -> None:
+    failures = [
+        {"match_id": match_id, "stage": "select", "error_type": "SourceError",
+         "message": f"match {match_id}: not listed in any matches file of {source.describe()}; check the match id"}
+        for match_id in missing
+    ]
+    store.write_batch(summary.run_id, [], [], failures)
+    for failure in failures:
+        logger.warning("match %s failed at select: %s", failure["match_id"], failure["message"])
+    summary.failures.extend(failures)
+    summary.failed_match_ids.extend(missing)
+    summary.matches_failed += len(missing)
+    summary.matches_total += len(missing)
 
 
 def _count_plan(summary: EtlSummary, plan: RunPlan) -> None:

@@ -86,7 +86,14 @@ def parse_events(events: list[dict[str, Any]], match_id: int) -> tuple[pd.DataFr
                 match_id,
             ) from error
 
-    table = _to_frame(rows)
+    try:
+        table = _to_frame(rows)
+    except (OverflowError, ValueError, TypeError) as error:
+        raise DataError(
+            f"match {match_id}: an event holds a value out of range for its column ({error}); "
+            "the events file may be edited or corrupt",
+            match_id,
+        ) from error
     table = table.sort_values(["period", "timestamp", "index"], kind="stable", ignore_index=True)
     return table, formations, freeze_frames
 
