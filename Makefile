@@ -19,7 +19,7 @@ ifneq ($(strip $(DATA_DIR)),)
 ETL_PARAMS += -p data_dir $(DATA_DIR)
 endif
 
-.PHONY: setup etl test clean
+.PHONY: setup etl test clean browser
 
 setup: $(STAMP)
 
@@ -33,8 +33,32 @@ $(STAMP): pyproject.toml
 etl: $(STAMP)
 	$(BIN)/papermill notebooks/etl.ipynb $(ETL_OUTPUT) $(ETL_PARAMS)
 
-test: $(STAMP)
+# Debian's Chromium and ChromeDriver for the browser tests (installing them needs root).
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache reports/etl-out.ipynb
+
+# Benchmark and tuning read a local open-data folder: DATA_DIR, or ../shared/data/statsbomb-open when unset.
+#   make benchmark                 reports/benchmark.json and reports/benchmark.html
+#   make tuning                    params/etl-tuned.yaml and reports/tuning.html
+BENCH_DATA_DIR = $(if $(strip $(DATA_DIR)),$(DATA_DIR),../shared/data/statsbomb-open)
+BENCH_GRID ?= 5x2,10x2,20x2
+BENCH_BACKENDS ?= loky,threading
+BENCH_REPEATS ?= 3
+
+.PHONY: benchmark tuning
+
+benchmark: $(STAMP)
+	$(BIN)/papermill notebooks/benchmark.ipynb reports/benchmark-out.ipynb -p data_dir $(BENCH_DATA_DIR) \
+		-p grid $(BENCH_GRID) -p backends $(BENCH_BACKENDS) -p repeats $(BENCH_REPEATS) -p command "make benchmark"
+	$(BIN)/jupyter nbconvert --to html --no-input reports/benchmark-out.ipynb --output benchmark.html --output-dir reports
+
+tuning: $(STAMP)
+	$(BIN)/papermill notebooks/tuning.ipynb reports/tuning-out.ipynb -p data_dir $(BENCH_DATA_DIR) \
+		-p database_url $(DATABASE_URL)
+	$(BIN)/jupyter nbconvert --to html --no-input reports/tuning-out.ipynb --output tuning.html --output-dir reports

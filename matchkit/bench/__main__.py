@@ -1,0 +1,5 @@
+import sys
+
+from matchkit.bench.cli import main
+
+sys.exit(main())
