@@ -10,6 +10,8 @@ tools read with plain SQL.
 
 from __future__ import annotations
 
+import threading
+
 import zstandard
 
 from matchkit.errors import ParameterError
@@ -18,8 +20,16 @@ CODECS = ("zstd", "none")
 DEFAULT_CODEC = "zstd"
 ZSTD_LEVEL = 3
 
-_compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
-_decompressor = zstandard.ZstdDecompressor()
+# python-zstandard's compressor objects are not thread-safe, and the threading
+# backend compresses in several threads at once: each thread gets its own.
+_local = threading.local()
+
+
+def _zstd() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
+    if not hasattr(_local, "compressor"):
+        _local.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        _local.decompressor = zstandard.ZstdDecompressor()
+    return _local.compressor, _local.decompressor
 
 
 def check_codec(codec: str) -> str:
@@ -32,7 +42,7 @@ def check_codec(codec: str) -> str:
 def encode_figure(figure_json: bytes, codec: str = DEFAULT_CODEC) -> bytes:
     """Compress figure JSON bytes with ``codec`` for storage."""
     if codec == "zstd":
-        return _compressor.compress(figure_json)
+        return _zstd()[0].compress(figure_json)
     return figure_json
 
 
@@ -41,5 +51,5 @@ def decode_figure(stored: bytes | str, codec: str) -> str:
     if isinstance(stored, str):
         return stored
     if codec == "zstd":
-        return _decompressor.decompress(stored).decode("utf-8")
+        return _zstd()[1].decompress(stored).decode("utf-8")
     return bytes(stored).decode("utf-8")
