@@ -31,9 +31,6 @@ ACTION_STYLES: dict[str, tuple[str, str]] = {
     "Foul Committed": ("star", "#dc2626"),
 }
 
-# Event types that can hold one of those actions.
-_ACTION_TYPES = ("Pressure", "Duel", "Interception", "Ball Recovery", "Block", "Clearance", "Foul Committed")
-
 # Heatmap cells along the length and the width: 10 x 10 pitch units on the StatsBomb pitch.
 HEATMAP_BINS = (12, 8)
 
@@ -45,7 +42,8 @@ def action_labels(events: pd.DataFrame) -> np.ndarray:
 
     Events without a location are left out because they cannot be drawn.
     """
-    kind = events["type"].to_numpy()
+    # Comparing the categorical array itself is much faster than comparing its strings.
+    kind = events["type"].array
     conditions = [
         kind == "Pressure",
         (kind == "Duel") & (events["duel_type"].to_numpy() == "Tackle"),
@@ -63,12 +61,9 @@ def action_labels(events: pd.DataFrame) -> np.ndarray:
 def team_actions(model: MatchModel, team_id: int) -> pd.DataFrame:
     """Return a team's defensive actions outside the shoot-out, with an ``action`` label column."""
     events = model.events
-    candidates = events[
-        (events["team_id"] == team_id) & selectors.regular_play(events) & events["type"].isin(_ACTION_TYPES)
-    ]
-    labels = action_labels(candidates)
-    keep = ~pd.isna(labels)
-    actions = candidates[keep].copy()
+    labels = action_labels(events)
+    keep = (events["team_id"] == team_id).to_numpy() & selectors.regular_play(events).to_numpy() & ~pd.isna(labels)
+    actions = events.take(np.flatnonzero(keep))
     actions["action"] = labels[keep]
     return actions
 
@@ -84,9 +79,9 @@ def _outcome_labels(actions: pd.DataFrame) -> np.ndarray:
 
 
 def _action_traces(actions: pd.DataFrame) -> list[dict]:
-    players = [html.escape(name) if isinstance(name, str) else "" for name in actions["player"]]
-    minutes = [style.minute_label(minute, second) for minute, second in zip(actions["minute"], actions["second"])]
-    outcomes = [html.escape(str(outcome)) for outcome in _outcome_labels(actions)]
+    players = [style.escaped(name) if isinstance(name, str) else "" for name in actions["player"].tolist()]
+    minutes = style.minute_labels(actions["minute"], actions["second"])
+    outcomes = [style.escaped(str(outcome)) for outcome in _outcome_labels(actions).tolist()]
     customdata = np.array([players, minutes, outcomes], dtype=object).T
     action, x, y = actions["action"].to_numpy(), actions["x"].to_numpy(), actions["y"].to_numpy()
 
@@ -138,7 +133,7 @@ def defensive_actions(model: MatchModel, side: str) -> dict:
     actions = team_actions(model, team_id)
     color = style.team_colors(model.info)[team_id]
 
-    ppda = selectors.ppda(model.events, team_id, model.info.opponent_id(team_id))
+    ppda = model.ppda(team_id)
     ppda_text = "PPDA n/a" if ppda is None else f"PPDA {ppda:.1f}"
 
     layout = style.pitch_layout(model, f"Defensive actions: {team} \u00b7 {ppda_text}")

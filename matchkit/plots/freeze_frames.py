@@ -7,8 +7,6 @@ time and shows only that event's traces.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
 from matchkit.dimensions import STATSBOMB
@@ -93,13 +91,13 @@ def _is_key_pass(row) -> bool:
 
 
 def _event_label(row) -> str:
-    player = html.escape(row.player or "")
-    team = html.escape(row.team)
+    player = style.escaped(row.player or "")
+    team = style.escaped(row.team)
     if _is_key_pass(row):
         kind = "goal assist" if row.pass_goal_assist else "shot assist"
-        recipient = html.escape(row.pass_recipient or "")
+        recipient = style.escaped(row.pass_recipient or "")
         return f"{_minute(row)} {team} key pass ({kind}): {player} \u2192 {recipient}"
-    return f"{_minute(row)} {team} shot: {player}, {html.escape(row.outcome or 'n/a')}, xG {_xg_text(row.shot_xg)}"
+    return f"{_minute(row)} {team} shot: {player}, {style.escaped(row.outcome or 'n/a')}, xG {_xg_text(row.shot_xg)}"
 
 
 # Traces drawn for each shot freeze frame, in this order.
@@ -112,9 +110,9 @@ def _shot_frame_traces(row, frame: list[dict], team_color: str, opponent_color: 
         location = player.get("location")
         if not location:
             continue
-        name = html.escape((player.get("player") or {}).get("name", "unknown"))
+        name = style.escaped((player.get("player") or {}).get("name", "unknown"))
         position = (player.get("position") or {}).get("name", "")
-        point = (location[0], location[1], name, html.escape(position))
+        point = (location[0], location[1], name, style.escaped(position))
         if player.get("teammate"):
             teammates.append(point)
         elif position == GOALKEEPER_POSITION:
@@ -122,8 +120,8 @@ def _shot_frame_traces(row, frame: list[dict], team_color: str, opponent_color: 
         else:
             opponents.append(point)
 
-    shooter = [(row.x, row.y, html.escape(row.player or ""), _minute(row), html.escape(row.outcome or "n/a"),
-                _xg_text(row.shot_xg), html.escape(row.shot_body_part or ""))]
+    shooter = [(row.x, row.y, style.escaped(row.player or ""), _minute(row), style.escaped(row.outcome or "n/a"),
+                _xg_text(row.shot_xg), style.escaped(row.shot_body_part or ""))]
     player_hover = "%{customdata[0]}<br>%{customdata[1]}<extra>%{fullData.name}</extra>"
     return [
         _event_line("Shot", row, visible, "solid"),
@@ -141,7 +139,7 @@ def _shot_frame_traces(row, frame: list[dict], team_color: str, opponent_color: 
 
 def _shots_in_order(model: MatchModel) -> pd.DataFrame:
     """Return the shots with a freeze frame, outside the shoot-out: goals first, then by xG, highest first."""
-    shots = selectors.shots(model.events)
+    shots = model.shots
     shots = shots[shots["id"].isin(model.shot_freeze_frames.keys())]
     return (
         shots.assign(is_goal=shots["outcome"] == "Goal")
@@ -215,10 +213,10 @@ def _frame_360_traces(row, frame: dict, team_color: str, opponent_color: str, vi
     # A frame without an actor entry shows the actor, the only named player, at the event's location.
     if not actors and not (pd.isna(row.x) or pd.isna(row.y)):
         actors.append((row.x, row.y))
-    detail = html.escape(row.outcome or ("Complete" if row.type == "Pass" else "n/a"))
+    detail = style.escaped(row.outcome or ("Complete" if row.type == "Pass" else "n/a"))
     if row.type == "Shot":
         detail += f" \u00b7 xG {_xg_text(row.shot_xg)}"
-    actors = [(x, y, html.escape(row.player or ""), _minute(row), html.escape(row.type), detail) for x, y in actors]
+    actors = [(x, y, style.escaped(row.player or ""), _minute(row), style.escaped(row.type), detail) for x, y in actors]
     keeper_colors = [team_color if side.startswith("Teammate") else opponent_color for _, _, side in keepers]
 
     return [

@@ -9,14 +9,9 @@ import pandas as pd
 
 from matchkit.plots.clock import clear_clock_axis, clock_axis, event_minutes, match_clock, period_break_shapes, time_bins
 from matchkit.plots.registry import PlotSkipped, register
-from matchkit.plots.style import base_layout, minute_label, rounded, team_colors
-from matchkit.processing import selectors
+from matchkit.plots.style import base_layout, escaped, minute_labels, rounded, team_colors
 from matchkit.processing.model import MatchModel
 from matchkit.processing.xt import completed_move_threat, load_xt_grid
-
-# The columns this plot reads. Filtering only these keeps the plot fast.
-COLUMNS = ["period", "timestamp", "minute", "second", "type", "team_id", "player",
-           "x", "y", "end_x", "end_y", "outcome"]
 
 MINUTES_PER_BAR = 1
 BAR_WIDTH_SHARE = 0.85
@@ -39,15 +34,15 @@ def momentum(model: MatchModel) -> dict:
     a continuous clock (stoppage time has its own room); the shoot-out is
     excluded.
     """
-    events = model.events
-    in_play = events.loc[selectors.regular_play(events), COLUMNS]
+    in_play = model.in_play
     if in_play.empty:
         raise PlotSkipped("the match has no events outside the penalty shoot-out")
 
     clock = match_clock(in_play)
     bins = time_bins(clock, MINUTES_PER_BAR)
     gains = completed_move_threat(in_play, load_xt_grid()).clip(lower=0.0)
-    moves = in_play.loc[gains.index]
+    # Only these columns of the moves are read, and taking every column costs more.
+    moves = in_play.loc[gains.index, ["period", "timestamp", "team_id"]]
     positions = bins.assign(moves)
     colors = team_colors(model.info)
 
@@ -94,13 +89,12 @@ def _bar_trace(team: str, color: str, per_bin: np.ndarray, bins, sign: int) -> d
 
 def _goal_marks(model: MatchModel, in_play: pd.DataFrame, clock, colors: dict[int, str], extent: float):
     """Build a star per goal (above the bars for home goals, below for away) and a dashed line at its time."""
-    scored = selectors.goals(in_play)
+    scored = model.goals
     if scored.empty:
         return [], []
 
     scorers = np.array(_scorer_names(in_play, scored), dtype=object)
-    times = [minute_label(minute, second) for minute, second in zip(scored["minute"], scored["second"])]
-    times = np.array(times, dtype=object)
+    times = np.array(minute_labels(scored["minute"], scored["second"]), dtype=object)
     minutes = event_minutes(scored, clock)
     traces, shapes = [], []
     for side, sign in (("home", 1), ("away", -1)):
@@ -127,18 +121,20 @@ def _goal_marks(model: MatchModel, in_play: pd.DataFrame, clock, colors: dict[in
 
 def _scorer_names(in_play: pd.DataFrame, scored: pd.DataFrame) -> list[str]:
     """Name each goal's scorer, HTML-escaped. An own goal names the conceding player from ``Own Goal Against``."""
-    against = in_play[in_play["type"] == "Own Goal Against"]
-    # Own Goal For carries no player, but its Own Goal Against twin has the same period and timestamp.
-    conceders = dict(zip(zip(against["period"], against["timestamp"]), against["player"]))
+    conceders = {}
+    if scored["own_goal"].any():
+        against = in_play[in_play["type"] == "Own Goal Against"]
+        # Own Goal For carries no player, but its Own Goal Against twin has the same period and timestamp.
+        conceders = dict(zip(zip(against["period"], against["timestamp"]), against["player"]))
     names = []
     for period, timestamp, player, own_goal in zip(
         scored["period"], scored["timestamp"], scored["player"], scored["own_goal"],
     ):
         if own_goal:
             conceder = conceders.get((period, timestamp)) or "unknown player"
-            names.append(f"{html.escape(str(conceder))} (own goal)")
+            names.append(f"{escaped(str(conceder))} (own goal)")
         else:
-            names.append(html.escape(str(player)))
+            names.append(escaped(str(player)))
     return names
 
 

@@ -50,13 +50,13 @@ def team_passes(model: MatchModel, team_id: int) -> pd.DataFrame:
     return events[mask]
 
 
-def _in_attacked_box(x: pd.Series, y: pd.Series, dims: PitchDimensions) -> pd.Series:
+def _in_attacked_box(x: np.ndarray, y: np.ndarray, dims: PitchDimensions) -> np.ndarray:
     top, bottom = dims.penalty_area_y
     return (x >= dims.penalty_area_x) & (y >= top) & (y <= bottom)
 
 
-def pass_categories(passes: pd.DataFrame, dims: PitchDimensions = STATSBOMB) -> dict[str, pd.Series]:
-    """Mask the passes of each category in ``CATEGORIES``, complete or not.
+def pass_categories(passes: pd.DataFrame, dims: PitchDimensions = STATSBOMB) -> dict[str, np.ndarray]:
+    """Mask the passes of each category in ``CATEGORIES``, complete or not, as boolean arrays in row order.
 
     Progressive: the end is at most ``PROGRESSIVE_SHARE`` of the start's distance
     from the centre of the attacked goal. Final-third entry: starts before
@@ -65,17 +65,16 @@ def pass_categories(passes: pd.DataFrame, dims: PitchDimensions = STATSBOMB) -> 
     switches are StatsBomb's own ``cross`` and ``switch`` flags. Set pieces
     (corners, free kicks, throw-ins) count like open-play passes.
     """
-    start_distance = np.hypot(dims.length - passes["x"], dims.center_y - passes["y"])
-    end_distance = np.hypot(dims.length - passes["end_x"], dims.center_y - passes["end_y"])
+    x, y = passes["x"].to_numpy(dtype=float), passes["y"].to_numpy(dtype=float)
+    end_x, end_y = passes["end_x"].to_numpy(dtype=float), passes["end_y"].to_numpy(dtype=float)
+    start_distance = np.hypot(dims.length - x, dims.center_y - y)
+    end_distance = np.hypot(dims.length - end_x, dims.center_y - end_y)
     return {
         "progressive": end_distance <= PROGRESSIVE_SHARE * start_distance,
-        "final_third_entry": (passes["x"] < dims.final_third_x) & (passes["end_x"] >= dims.final_third_x),
-        "box_entry": (
-            _in_attacked_box(passes["end_x"], passes["end_y"], dims)
-            & ~_in_attacked_box(passes["x"], passes["y"], dims)
-        ),
-        "cross": passes["pass_cross"].astype(bool),
-        "switch": passes["pass_switch"].astype(bool),
+        "final_third_entry": (x < dims.final_third_x) & (end_x >= dims.final_third_x),
+        "box_entry": _in_attacked_box(end_x, end_y, dims) & ~_in_attacked_box(x, y, dims),
+        "cross": passes["pass_cross"].to_numpy(dtype=bool),
+        "switch": passes["pass_switch"].to_numpy(dtype=bool),
     }
 
 
@@ -107,18 +106,18 @@ def _hover_data(passes: pd.DataFrame) -> np.ndarray:
     """Return player, minute, outcome (with the pass type for set pieces) and recipient per pass."""
     rows = []
     columns = zip(
-        passes["player"], passes["minute"], passes["second"], passes["outcome"], passes["pass_type"],
-        passes["pass_recipient"],
+        passes["player"].tolist(), style.minute_labels(passes["minute"], passes["second"]),
+        passes["outcome"].tolist(), passes["pass_type"].tolist(), passes["pass_recipient"].tolist(),
     )
-    for player, minute, second, outcome, pass_type, recipient in columns:
+    for player, clock, outcome, pass_type, recipient in columns:
         result = outcome if isinstance(outcome, str) else "Complete"
         if isinstance(pass_type, str):
             result = f"{result} \u00b7 {pass_type}"
         rows.append((
-            html.escape(player, quote=False),
-            style.minute_label(minute, second),
-            html.escape(result, quote=False),
-            html.escape(recipient, quote=False) if isinstance(recipient, str) else _NO_RECIPIENT,
+            style.escaped(player, quote=False),
+            clock,
+            style.escaped(result, quote=False),
+            style.escaped(recipient, quote=False) if isinstance(recipient, str) else _NO_RECIPIENT,
         ))
     table = np.empty((len(rows), 4), dtype=object)
     table[:] = rows
@@ -201,8 +200,7 @@ def pass_map(model: MatchModel, side: str) -> dict:
         *_layer(arrays, complete, "complete", f"Complete ({int(complete.sum())})", color, True),
         *_layer(arrays, ~complete, "incomplete", f"Incomplete ({int((~complete).sum())})", INCOMPLETE_COLOR, True),
     ]
-    for key, category in pass_categories(passes).items():
-        mask = category.to_numpy()
+    for key, mask in pass_categories(passes).items():
         label, category_color = CATEGORIES[key]
         name = f"{label} ({int(mask.sum())}, {int((mask & complete).sum())} complete)"
         traces += _layer(arrays, mask, key, name, category_color, "legendonly")

@@ -47,6 +47,10 @@ _OWN_GOAL_HOVER = "<b>Own goal by %{customdata[0]}</b><br>%{customdata[1]} \u00b
 
 def player_names(model: MatchModel) -> dict[int, str]:
     """Map player id to the short name of the team sheets: the nickname where there is one, else the full name."""
+    return model.cached("player_names", lambda: _player_names(model))
+
+
+def _player_names(model: MatchModel) -> dict[int, str]:
     names = {}
     for players in model.lineups.values():
         for player in players:
@@ -59,7 +63,7 @@ def _short_player_names(events: pd.DataFrame, names: dict[int, str]) -> list[str
     short = []
     for player_id, player in zip(events["player_id"].tolist(), events["player"].tolist()):
         name = names.get(player_id) if player_id is not None and player_id is not pd.NA else None
-        short.append(html.escape(name or player or "unknown player"))
+        short.append(style.escaped(name or player or "unknown player"))
     return short
 
 
@@ -72,11 +76,15 @@ def own_goals(model: MatchModel) -> pd.DataFrame:
     (HTML-escaped). Where ``Own Goal For`` has no location, the ``Own Goal
     Against`` location is mirrored, and the goal mouth is used when both lack one.
     """
+    return model.cached("own_goals", lambda: _own_goals(model))
+
+
+def _own_goals(model: MatchModel) -> pd.DataFrame:
     columns = ["team_id", "period", "timestamp", "minute", "second", "x", "y", "scorer"]
     events = model.events
     if not (events["type"] == "Own Goal For").any():
         return pd.DataFrame(columns=columns)
-    scored = selectors.goals(events)
+    scored = model.goals
     own = scored[scored["own_goal"]]
     against = events[(events["type"] == "Own Goal Against") & selectors.regular_play(events)]
     names = player_names(model)
@@ -115,7 +123,7 @@ def _marker_size(xg: pd.Series) -> list:
 
 
 def _clock_labels(events: pd.DataFrame) -> list[str]:
-    return [style.minute_label(m, s) for m, s in zip(events["minute"], events["second"])]
+    return style.minute_labels(events["minute"], events["second"])
 
 
 def _shot_customdata(team_shots: pd.DataFrame, names: dict[int, str]) -> list:
@@ -123,8 +131,8 @@ def _shot_customdata(team_shots: pd.DataFrame, names: dict[int, str]) -> list:
     return [
         [player, clock, outcome or "", None if np.isnan(xg) else round(float(xg), 3), body or "", shot_type]
         for player, clock, outcome, xg, body, shot_type in zip(
-            players, _clock_labels(team_shots), team_shots["outcome"], team_shots["shot_xg"],
-            team_shots["shot_body_part"], team_shots["shot_type"].fillna(""),
+            players, _clock_labels(team_shots), team_shots["outcome"].tolist(), team_shots["shot_xg"].tolist(),
+            team_shots["shot_body_part"].tolist(), team_shots["shot_type"].fillna("").tolist(),
         )
     ]
 
@@ -136,8 +144,7 @@ def shot_map(model: MatchModel) -> dict:
     The home team attacks left to right in its own frame. The away team's
     shots are mirrored so that it attacks right to left. Penalties carry a "P".
     """
-    events = model.events
-    all_shots = selectors.shots(events)
+    all_shots = model.shots
     goals_own = own_goals(model)
     colors = style.team_colors(model.info)
     names = player_names(model)
@@ -247,19 +254,21 @@ def period_bounds(events: pd.DataFrame) -> dict[int, tuple[float, float]]:
     next period starts where it ended, so extra time comes after 90 minutes
     plus stoppage time.
     """
-    in_play = events[selectors.regular_play(events)]
-    durations = in_play.groupby("period")["timestamp"].max() / 60.0
+    in_play = selectors.regular_play(events).to_numpy()
+    periods = events["period"].to_numpy()[in_play]
+    timestamps = events["timestamp"].to_numpy()[in_play]
     bounds, start = {}, 0.0
-    for period, duration in durations.items():
-        bounds[int(period)] = (start, start + float(duration))
-        start += float(duration)
+    for period in np.unique(periods).tolist():
+        duration = float(timestamps[periods == period].max() / 60.0)
+        bounds[period] = (start, start + duration)
+        start += duration
     return bounds
 
 
-def match_clock(events: pd.DataFrame, bounds: dict[int, tuple[float, float]]) -> pd.Series:
-    """Return each event's time in minutes on the continuous clock of ``period_bounds``."""
-    starts = {period: start for period, (start, _) in bounds.items()}
-    return events["period"].map(starts) + events["timestamp"] / 60.0
+def match_clock(events: pd.DataFrame, bounds: dict[int, tuple[float, float]]) -> np.ndarray:
+    """Return each event's time in minutes on the continuous clock of ``period_bounds`` (NaN outside its periods)."""
+    starts = np.array([bounds[period][0] if period in bounds else np.nan for period in events["period"].tolist()])
+    return starts + events["timestamp"].to_numpy(dtype=float) / 60.0
 
 
 @register("xg_flow", title="xG flow")
@@ -273,7 +282,7 @@ def xg_flow(model: MatchModel) -> dict:
     bounds = period_bounds(events)
     colors = style.team_colors(model.info)
     names = player_names(model)
-    all_shots = selectors.shots(events)
+    all_shots = model.shots
     goals_own = own_goals(model)
 
     traces = []
@@ -312,7 +321,7 @@ def _flow_traces(
 ) -> list[dict]:
     """Build a team's step line, its shot points and its goal markers."""
     team = html.escape(model.info.team_name(team_id))
-    clock = match_clock(team_shots, bounds).to_numpy()
+    clock = match_clock(team_shots, bounds)
     cumulative = team_shots["shot_xg"].fillna(0.0).cumsum().to_numpy()
     total = float(team_shots["shot_xg"].sum())
     end = max(stop for _, stop in bounds.values())
@@ -333,7 +342,7 @@ def _flow_traces(
 
     is_goal = (team_shots["outcome"] == "Goal").to_numpy()
     scored = team_shots[is_goal]
-    own_clock = match_clock(team_own, bounds).to_numpy()
+    own_clock = match_clock(team_own, bounds)
     goal_x = [*clock[is_goal], *own_clock]
     # An own goal sits on the line at the xG the benefiting team had reached by then.
     goal_y = [*cumulative[is_goal], *_xg_reached(clock, cumulative, own_clock)]

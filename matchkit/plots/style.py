@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import math
+from functools import lru_cache
+
+import numpy as np
 
 from matchkit.dimensions import STATSBOMB, PitchDimensions
 from matchkit.plots.pitch import PITCH_COLOR, pitch_axes, pitch_shapes
@@ -86,17 +89,59 @@ def pitch_layout(model: MatchModel, plot_name: str, dims: PitchDimensions = STAT
     return layout
 
 
+# Below this many values, rounding value by value in Python beats NumPy's fixed cost per call.
+_SHORT_INPUT = 32
+
+# Scaled values closer than this to a half-integer are rounded by Python's round() (see rounded).
+_TIE_TOLERANCE = 1e-6
+_LARGEST_SCALED = 1e9
+
+
 def rounded(values, digits: int = 1) -> list:
-    """Return values rounded for storage, with NaN as ``None`` so JSON stays valid."""
-    out = []
-    for value in values:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            out.append(None)
-        else:
-            out.append(round(float(value), digits))
+    """Return values rounded for storage, with NaN and None as ``None`` so JSON stays valid.
+
+    The result is exactly Python's ``round(float(value), digits)`` for every value.
+    Long inputs are rounded with NumPy, which scales, rounds to an integer and
+    scales back. That matches the correctly rounded ``round()`` except where
+    the scaled value sits within a rounding error of a tie, so those few
+    values, and NaN, infinities and huge values, go through ``round()`` itself.
+    """
+    if not isinstance(values, (list, tuple, np.ndarray)) and not hasattr(values, "to_numpy"):
+        values = list(values)
+    if len(values) < _SHORT_INPUT:
+        return [
+            None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), digits)
+            for value in values
+        ]
+
+    array = np.asarray(values, dtype=float)
+    out = np.round(array, digits).tolist()
+    scaled = np.abs(array) * 10.0 ** digits
+    exact = (np.abs(scaled - np.floor(scaled) - 0.5) > _TIE_TOLERANCE) & (scaled < _LARGEST_SCALED)
+    for position in np.flatnonzero(~exact).tolist():
+        out[position] = _round_one(array[position], digits)
     return out
+
+
+def _round_one(value, digits: int) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(float(value), digits)
+
+
+@lru_cache(maxsize=65536)
+def escaped(text: str, quote: bool = True) -> str:
+    """Return ``html.escape(text, quote)``, cached: the same names recur on hundreds of events per match."""
+    return html.escape(text, quote)
 
 
 def minute_label(minute: int, second: int) -> str:
     """Format match time as ``mm:ss`` for hover text."""
     return f"{int(minute)}:{int(second):02d}"
+
+
+def minute_labels(minutes, seconds) -> list[str]:
+    """Format the match time of many events as ``mm:ss``, like ``minute_label`` (columns or arrays of integers)."""
+    minutes = np.asarray(minutes, dtype=np.int64).tolist()
+    seconds = np.asarray(seconds, dtype=np.int64).tolist()
+    return [f"{minute}:{second:02d}" for minute, second in zip(minutes, seconds)]

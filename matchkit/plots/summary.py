@@ -40,7 +40,8 @@ def _percent(part: int, whole: int) -> float | None:
 
 def _team_counts(events: pd.DataFrame, team_ids: tuple[int, int]) -> dict[int, dict]:
     """Count each team's shots, passes, corners, fouls and cards, one vectorized pass over the events."""
-    kind = events["type"].to_numpy()
+    # Comparing the categorical array itself is much faster than comparing its strings.
+    kind = events["type"].array
     passes = kind == "Pass"
     shots = kind == "Shot"
     on_target = shots & events["outcome"].isin(selectors.ON_TARGET_OUTCOMES).to_numpy()
@@ -81,8 +82,8 @@ def team_stats(model: MatchModel) -> dict[str, dict]:
       card, and that player's first yellow is already counted as a Yellow Card.
     - ppda and the percentages are None where the denominator is zero.
     """
-    events = model.events[selectors.regular_play(model.events)]
-    scorers = selectors.goals(events)["scoring_team_id"]
+    events = model.in_play
+    scorers = model.goals["scoring_team_id"]
     team_counts = _team_counts(events, model.team_ids)
 
     stats = {}
@@ -96,7 +97,7 @@ def team_stats(model: MatchModel) -> dict[str, dict]:
             "xg": selectors.xg_total(events, team_id),
             **counts,
             "pass_completion": _percent(counts["passes_completed"], counts["passes"]),
-            "ppda": selectors.ppda(events, team_id, model.info.opponent_id(team_id)),
+            "ppda": model.ppda(team_id),
         }
 
     total_completed = stats["home"]["passes_completed"] + stats["away"]["passes_completed"]

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pandas as pd
+
+from matchkit.processing import selectors
+
+T = TypeVar("T")
 
 # Column name -> dtype of the events table. Declared once so that the parser,
 # the plots and the tests agree on what each column means and holds.
@@ -100,6 +106,11 @@ class MatchModel:
 
     ``events`` follows ``EVENT_COLUMNS`` and is sorted by (period, timestamp,
     index). Shot freeze frames and 360 frames are keyed by event id.
+
+    Selections that several plots read (``in_play``, ``shots``, ``goals`` and
+    whatever plots store through ``cached``) are computed on first use and kept
+    on the model. They are shared, so callers must not modify them, and
+    ``events`` must not change once the model has been read.
     """
 
     info: MatchInfo
@@ -108,6 +119,7 @@ class MatchModel:
     formations: dict[int, str]
     shot_freeze_frames: dict[str, list[dict]] = field(default_factory=dict)
     frames_360: dict[str, dict] = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def match_id(self) -> int:
@@ -125,3 +137,34 @@ class MatchModel:
         if side == "away":
             return self.info.away_team_id
         raise ValueError(f"side must be 'home' or 'away', got {side!r}")
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Return the value stored under ``key``, calling ``compute()`` on first use.
+
+        Keys start with the name of the function or module that owns the value,
+        so that plots do not collide.
+        """
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = compute()
+            return value
+
+    @property
+    def in_play(self) -> pd.DataFrame:
+        """Events outside the penalty shoot-out, all columns."""
+        return self.cached("in_play", lambda: self.events[selectors.regular_play(self.events)])
+
+    @property
+    def shots(self) -> pd.DataFrame:
+        """Shot events outside the penalty shoot-out (``selectors.shots``)."""
+        return self.cached("shots", lambda: selectors.shots(self.events))
+
+    @property
+    def goals(self) -> pd.DataFrame:
+        """Goals outside the penalty shoot-out, own goals included (``selectors.goals``)."""
+        return self.cached("goals", lambda: selectors.goals(self.events))
+
+    def ppda(self, team_id: int) -> float | None:
+        """Return a team's PPDA outside the penalty shoot-out (``selectors.ppda``), None without defensive actions."""
+        return self.cached(("ppda", team_id), lambda: selectors.ppda(self.events, team_id, self.info.opponent_id(team_id)))

@@ -37,12 +37,17 @@ def regular_play(events: pd.DataFrame) -> pd.Series:
     return events["period"] < SHOOTOUT_PERIOD
 
 
-def shots(events: pd.DataFrame, include_shootout: bool = False) -> pd.DataFrame:
-    """Return shot events; shoot-out kicks only when asked for."""
+def is_shot(events: pd.DataFrame, include_shootout: bool = False) -> pd.Series:
+    """Mask shot events; shoot-out kicks only when asked for."""
     mask = events["type"] == "Shot"
     if not include_shootout:
         mask &= regular_play(events)
-    return events[mask]
+    return mask
+
+
+def shots(events: pd.DataFrame, include_shootout: bool = False) -> pd.DataFrame:
+    """Return shot events; shoot-out kicks only when asked for."""
+    return events[is_shot(events, include_shootout)]
 
 
 def goals(events: pd.DataFrame) -> pd.DataFrame:
@@ -68,8 +73,8 @@ def score(events: pd.DataFrame, home_team_id: int, away_team_id: int) -> tuple[i
 
 def xg_total(events: pd.DataFrame, team_id: int) -> float:
     """Sum a team's shot xG outside the shoot-out (own goals carry none)."""
-    team_shots = shots(events)
-    return float(team_shots.loc[team_shots["team_id"] == team_id, "shot_xg"].sum())
+    team_shots = is_shot(events) & (events["team_id"] == team_id)
+    return float(events.loc[team_shots, "shot_xg"].sum())
 
 
 def completed_passes(events: pd.DataFrame) -> pd.Series:
@@ -101,14 +106,14 @@ def first_lineup_change(
     first-half stoppage runs past minute 45 while the second half restarts at 45.
     With ``include_red_cards=False`` only substitutions count.
     """
-    team = events[events["team_id"] == team_id]
-    change = team["type"] == "Substitution"
+    change = events["type"] == "Substitution"
     if include_red_cards:
-        change |= team["card"].isin(RED_CARDS)
+        change |= events["card"].isin(RED_CARDS)
+    change &= events["team_id"] == team_id
     if not change.any():
         return None
-    first = team[change].iloc[0]
-    return int(first["period"]), float(first["timestamp"])
+    first = change.to_numpy().argmax()
+    return int(events["period"].iat[first]), float(events["timestamp"].iat[first])
 
 
 def before(events: pd.DataFrame, cutoff: tuple[int, float] | None) -> pd.Series:
@@ -127,14 +132,16 @@ def ppda(events: pd.DataFrame, team_id: int, opponent_id: int, dims: PitchDimens
     challenges in the same zone, which is x >= 48 in the defending team's frame.
     Returns None when the team made no such action.
     """
-    in_play = events[regular_play(events)]
+    # Masks over the whole table rather than a copy of its rows outside the shoot-out, which costs more.
+    in_play = regular_play(events)
+    kind = events["type"]
     zone_end = dims.length * PPDA_ZONE_SHARE
 
-    opponent_passes = (in_play["team_id"] == opponent_id) & (in_play["type"] == "Pass") & (in_play["x"] < zone_end)
-    team = in_play["team_id"] == team_id
-    tackles = (in_play["type"] == "Duel") & (in_play["duel_type"] == "Tackle")
-    actions = tackles | in_play["type"].isin(("Interception", "Foul Committed", "Dribbled Past"))
-    defending = team & actions & (in_play["x"] >= dims.length - zone_end)
+    opponent_passes = in_play & (events["team_id"] == opponent_id) & (kind == "Pass") & (events["x"] < zone_end)
+    team = in_play & (events["team_id"] == team_id)
+    tackles = (kind == "Duel") & (events["duel_type"] == "Tackle")
+    actions = tackles | kind.isin(("Interception", "Foul Committed", "Dribbled Past"))
+    defending = team & actions & (events["x"] >= dims.length - zone_end)
 
     denominator = int(defending.sum())
     if denominator == 0:

@@ -258,9 +258,14 @@ def completed_move_threat(events: pd.DataFrame, grid: XTGrid) -> pd.Series:
     """
     completed = selectors.completed_passes(events) | (events["type"] == "Carry")
     located = events["x"].notna() & events["end_x"].notna()
-    moves = events[completed & located & selectors.regular_play(events)]
-    added = grid.value(moves["end_x"], moves["end_y"]) - grid.value(moves["x"], moves["y"])
-    return pd.Series(added, index=moves.index, name="xt_added")
+    moves = (completed & located & selectors.regular_play(events)).to_numpy()
+
+    # Only four columns are read, so they are selected as arrays rather than taking every column of the moves.
+    def column(name: str) -> np.ndarray:
+        return events[name].to_numpy()[moves]
+
+    added = grid.value(column("end_x"), column("end_y")) - grid.value(column("x"), column("y"))
+    return pd.Series(added, index=events.index[moves], name="xt_added")
 
 
 def default_grid_path() -> Path:
