@@ -72,23 +72,26 @@ def heatmap_figure(
         raise ValueError(f"half must be one of {', '.join(HALVES)}, got {half!r}")
 
     events = model.events
-    selected = events[(events["team_id"] == team_id) & phase_mask(events, phase) & selectors.regular_play(events)]
-    if selected.empty:
+    # Both teams' heatmaps of a phase share its mask. Only three columns are read, as arrays.
+    in_phase = model.cached(("heatmap_phase", phase), lambda: phase_mask(events, phase).to_numpy())
+    selected = in_phase & (events["team_id"] == team_id).to_numpy() & selectors.regular_play(events).to_numpy()
+    if not selected.any():
         raise PlotSkipped(f"{model.info.team_name(team_id)} has no {PHASES[phase]} in match {model.match_id}")
+    x, y, period = (events[column].to_numpy()[selected] for column in ("x", "y", "period"))
 
     team = html.escape(model.info.team_name(team_id))
-    has_extra_time = bool(events["period"].isin(EXTRA_TIME_PERIODS).any())
+    has_extra_time = bool(np.isin(events["period"].to_numpy(), EXTRA_TIME_PERIODS).any())
     colorscale = _team_colorscale(style.team_colors(model.info)[team_id])
     halves = list(HALVES) if half_buttons else [half]
 
     traces, subtitles = [], []
     for trace_half in halves:
-        in_half = selected[selected["period"].isin(HALF_PERIODS[trace_half])]
-        trace = _heatmap_trace(in_half, phase, x_bins, y_bins, colorscale)
+        in_half = np.isin(period, HALF_PERIODS[trace_half])
+        trace = _heatmap_trace(x[in_half], y[in_half], phase, x_bins, y_bins, colorscale)
         trace["name"] = HALVES[trace_half]
         trace["visible"] = trace_half == half
         traces.append(trace)
-        subtitles.append(_subtitle(team, phase, trace_half, has_extra_time, len(in_half)))
+        subtitles.append(_subtitle(team, phase, trace_half, has_extra_time, int(in_half.sum())))
 
     layout = style.pitch_layout(model, f"{model.info.team_name(team_id)}: {PHASES[phase]}")
     subtitle_index = len(layout["annotations"])
@@ -98,9 +101,9 @@ def heatmap_figure(
     return {"data": traces, "layout": layout}
 
 
-def _heatmap_trace(events: pd.DataFrame, phase: str, x_bins: int, y_bins: int, colorscale: list) -> dict:
-    """Build a heatmap trace of event counts per cell, with each cell's share of the total in hover."""
-    counts = bin_counts(events["x"].to_numpy(), events["y"].to_numpy(), x_bins, y_bins, STATSBOMB)
+def _heatmap_trace(x: np.ndarray, y: np.ndarray, phase: str, x_bins: int, y_bins: int, colorscale: list) -> dict:
+    """Build a heatmap trace of event counts per cell (x and y in pitch units), with each cell's share in hover."""
+    counts = bin_counts(x, y, x_bins, y_bins, STATSBOMB)
     total = counts.sum()
     shares = np.round(counts / total * 100, 1) if total else np.zeros_like(counts)
     x_centers, y_centers = bin_centers(x_bins, y_bins, STATSBOMB)

@@ -109,11 +109,15 @@ def _describe_change(
         (events["team_id"].to_numpy() == team_id) & (events["period"].to_numpy() == period)
         & (events["timestamp"].to_numpy() == timestamp)
     )
-    candidates = events.iloc[np.flatnonzero(at_cutoff)]
-    change = candidates[(candidates["type"] == "Substitution") | candidates["card"].isin(selectors.RED_CARDS)].iloc[0]
-    reason = "substitution" if change["type"] == "Substitution" else "red card"
-    player = None if pd.isna(change["player_id"]) else names.get(int(change["player_id"]), change["player"])
-    return reason, style.minute_label(change["minute"], change["second"]), player
+    kind, card = events["type"].to_numpy(), events["card"].to_numpy()
+    row = next(
+        row for row in np.flatnonzero(at_cutoff).tolist()
+        if kind[row] == "Substitution" or card[row] in selectors.RED_CARDS
+    )
+    reason = "substitution" if kind[row] == "Substitution" else "red card"
+    player_id = events["player_id"].iat[row]
+    player = None if pd.isna(player_id) else names.get(int(player_id), events["player"].iat[row])
+    return reason, style.minute_label(events["minute"].iat[row], events["second"].iat[row]), player
 
 
 def _nodes(model: MatchModel, team_id: int, passes: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
@@ -129,25 +133,27 @@ def _nodes(model: MatchModel, team_id: int, passes: pd.DataFrame, names: dict[in
     player_ids, slot = np.unique(ids[known].astype("int64"), return_inverse=True)
     appearances = np.bincount(slot, minlength=len(player_ids))
     passes_made = np.bincount(slot, weights=is_passer[known], minlength=len(player_ids)).astype(int)
+
+    event_names = dict(zip(passes["pass_recipient_id"].tolist(), passes["pass_recipient"].tolist()))
+    event_names.update(zip(passes["player_id"].tolist(), passes["player"].tolist()))
+    shirts = {player.player_id: player.jersey_number for player in model.lineups.get(team_id, [])}
+    players = [names.get(pid) or event_names.get(pid) or "unknown player" for pid in player_ids.tolist()]
+    labels = [
+        str(shirts[pid]) if shirts.get(pid) is not None else name
+        for pid, name in zip(player_ids.tolist(), players)
+    ]
+
     nodes = pd.DataFrame({
         "player_id": player_ids,
+        "player": players,
+        "label": labels,
         "x": np.bincount(slot, weights=xs[known], minlength=len(player_ids)) / appearances,
         "y": np.bincount(slot, weights=ys[known], minlength=len(player_ids)) / appearances,
         "passes_made": passes_made,
         "passes_received": appearances - passes_made,
         "involvement": appearances,
     })
-
-    event_names = dict(zip(passes["pass_recipient_id"].tolist(), passes["pass_recipient"].tolist()))
-    event_names.update(zip(passes["player_id"].tolist(), passes["player"].tolist()))
-    shirts = {player.player_id: player.jersey_number for player in model.lineups.get(team_id, [])}
-    nodes["player"] = [names.get(pid) or event_names.get(pid) or "unknown player" for pid in player_ids.tolist()]
-    nodes["label"] = [
-        str(shirts[pid]) if shirts.get(pid) is not None else name
-        for pid, name in zip(player_ids.tolist(), nodes["player"])
-    ]
-    columns = ["player_id", "player", "label", "x", "y", "passes_made", "passes_received", "involvement"]
-    return nodes[columns].sort_values("involvement", ascending=False, kind="stable", ignore_index=True)
+    return nodes.sort_values("involvement", ascending=False, kind="stable", ignore_index=True)
 
 
 def _edges(passes: pd.DataFrame) -> pd.DataFrame:

@@ -25,7 +25,14 @@ HEATMAP_BINS = (12, 8)
 
 
 def team_touches(model: MatchModel, team_id: int) -> pd.DataFrame:
-    """Return a team's touches with a location and a player, outside the shoot-out."""
+    """Return a team's touches with a location and a player, outside the shoot-out.
+
+    Several plots read this selection, so it is computed once per model.
+    """
+    return model.cached(("team_touches", team_id), lambda: _team_touches(model, team_id))
+
+
+def _team_touches(model: MatchModel, team_id: int) -> pd.DataFrame:
     events = model.events
     mask = (
         (events["team_id"] == team_id)
