@@ -62,7 +62,7 @@ def team_actions(model: MatchModel, team_id: int) -> pd.DataFrame:
     """Return a team's defensive actions outside the shoot-out, with an ``action`` label column."""
     events = model.events
     labels = action_labels(events)
-    keep = (events["team_id"] == team_id).to_numpy() & selectors.regular_play(events).to_numpy() & ~pd.isna(labels)
+    keep = model.team_mask(team_id) & model.mask(selectors.regular_play) & ~pd.isna(labels)
     actions = events.take(np.flatnonzero(keep))
     actions["action"] = labels[keep]
     return actions

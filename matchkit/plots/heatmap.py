@@ -72,11 +72,10 @@ def heatmap_figure(
         raise ValueError(f"half must be one of {', '.join(HALVES)}, got {half!r}")
 
     events = model.events
-    # Both teams' heatmaps of a phase share its mask. Only three columns are read, as arrays.
-    in_phase = model.cached(("heatmap_phase", phase), lambda: phase_mask(events, phase).to_numpy())
-    selected = in_phase & (events["team_id"] == team_id).to_numpy() & selectors.regular_play(events).to_numpy()
+    selected = model.team_mask(team_id) & model.mask(phase_mask, phase) & model.mask(selectors.regular_play)
     if not selected.any():
         raise PlotSkipped(f"{model.info.team_name(team_id)} has no {PHASES[phase]} in match {model.match_id}")
+    # Only three columns are read, so they are selected as arrays rather than taking every column.
     x, y, period = (events[column].to_numpy()[selected] for column in ("x", "y", "period"))
 
     team = html.escape(model.info.team_name(team_id))

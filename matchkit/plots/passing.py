@@ -83,8 +83,8 @@ def pass_network_data(model: MatchModel, team_id: int, stop_at: str = "first_cha
     events = model.events
     cutoff = selectors.first_lineup_change(events, team_id, include_red_cards=stop_at == "first_change")
     counted = (
-        (events["team_id"] == team_id) & selectors.completed_passes(events)
-        & selectors.regular_play(events) & selectors.before(events, cutoff)
+        model.team_mask(team_id) & model.mask(selectors.completed_passes)
+        & model.mask(selectors.regular_play) & selectors.before(events, cutoff).to_numpy()
     )
     passes = events[counted]
 

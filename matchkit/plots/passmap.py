@@ -41,11 +41,11 @@ def team_passes(model: MatchModel, team_id: int) -> pd.DataFrame:
     """Return a team's passes with a start and an end location, outside the shoot-out."""
     events = model.events
     mask = (
-        (events["team_id"] == team_id)
-        & (events["type"] == "Pass")
-        & selectors.regular_play(events)
-        & events["x"].notna()
-        & events["end_x"].notna()
+        model.team_mask(team_id)
+        & model.type_mask("Pass")
+        & model.mask(selectors.regular_play)
+        & ~np.isnan(events["x"].to_numpy())
+        & ~np.isnan(events["end_x"].to_numpy())
     )
     return events[mask]
 

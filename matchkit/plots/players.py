@@ -35,10 +35,10 @@ def team_touches(model: MatchModel, team_id: int) -> pd.DataFrame:
 def _team_touches(model: MatchModel, team_id: int) -> pd.DataFrame:
     events = model.events
     mask = (
-        (events["team_id"] == team_id)
-        & selectors.touches(events)
-        & selectors.regular_play(events)
-        & events["player_id"].notna()
+        model.team_mask(team_id)
+        & model.mask(selectors.touches)
+        & model.mask(selectors.regular_play)
+        & events["player_id"].notna().to_numpy()
     )
     return events[mask]
 

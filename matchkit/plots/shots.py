@@ -82,7 +82,7 @@ def own_goals(model: MatchModel) -> pd.DataFrame:
 def _own_goals(model: MatchModel) -> pd.DataFrame:
     columns = ["team_id", "period", "timestamp", "minute", "second", "x", "y", "scorer"]
     events = model.events
-    if not (events["type"] == "Own Goal For").any():
+    if not model.type_mask("Own Goal For").any():
         return pd.DataFrame(columns=columns)
     scored = model.goals
     own = scored[scored["own_goal"]]
@@ -111,6 +111,18 @@ def _own_goals(model: MatchModel) -> pd.DataFrame:
             "scorer": html.escape(scorer),
         })
     return pd.DataFrame(rows, columns=columns)
+
+
+def _team_shots(model: MatchModel, team_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return a team's shots and the own goals it benefited from, outside the shoot-out.
+
+    The shot map and the xG flow both read them, so they are computed once per model.
+    """
+    def select() -> tuple[pd.DataFrame, pd.DataFrame]:
+        all_shots, all_own_goals = model.shots, own_goals(model)
+        return all_shots[all_shots["team_id"] == team_id], all_own_goals[all_own_goals["team_id"] == team_id]
+
+    return model.cached(("team_shots", team_id), select)
 
 
 def _outcome_group(outcomes: pd.Series) -> pd.Series:
@@ -144,16 +156,13 @@ def shot_map(model: MatchModel) -> dict:
     The home team attacks left to right in its own frame. The away team's
     shots are mirrored so that it attacks right to left. Penalties carry a "P".
     """
-    all_shots = model.shots
-    goals_own = own_goals(model)
     colors = style.team_colors(model.info)
     names = player_names(model)
 
     traces = []
     for side in ("home", "away"):
         team_id = model.side_team_id(side)
-        team_shots = all_shots[all_shots["team_id"] == team_id]
-        team_own = goals_own[goals_own["team_id"] == team_id]
+        team_shots, team_own = _team_shots(model, team_id)
         side_traces = _shot_traces(team_shots, side, colors[team_id], names)
         if not team_own.empty:
             side_traces.append(_own_goal_trace(team_own, side, colors[team_id]))
@@ -282,14 +291,11 @@ def xg_flow(model: MatchModel) -> dict:
     bounds = period_bounds(events)
     colors = style.team_colors(model.info)
     names = player_names(model)
-    all_shots = model.shots
-    goals_own = own_goals(model)
 
     traces = []
     for side in ("home", "away"):
         team_id = model.side_team_id(side)
-        team_shots = all_shots[all_shots["team_id"] == team_id]
-        team_own = goals_own[goals_own["team_id"] == team_id]
+        team_shots, team_own = _team_shots(model, team_id)
         traces.extend(_flow_traces(model, team_id, side, team_shots, team_own, bounds, colors[team_id], names))
 
     end = max(stop for _, stop in bounds.values())

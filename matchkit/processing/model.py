@@ -6,6 +6,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from matchkit.processing import selectors
@@ -107,10 +108,11 @@ class MatchModel:
     ``events`` follows ``EVENT_COLUMNS`` and is sorted by (period, timestamp,
     index). Shot freeze frames and 360 frames are keyed by event id.
 
-    Selections that several plots read (``in_play``, ``shots``, ``goals`` and
-    whatever plots store through ``cached``) are computed on first use and kept
-    on the model. They are shared, so callers must not modify them, and
-    ``events`` must not change once the model has been read.
+    Selections and masks that several plots read (``in_play``, ``shots``,
+    ``goals``, ``mask``, ``type_mask``, ``team_mask`` and whatever plots store
+    through ``cached``) are computed on first use and kept on the model. They
+    are shared, so callers must not modify them, and ``events`` must not change
+    once the model has been read.
     """
 
     info: MatchInfo
@@ -150,10 +152,26 @@ class MatchModel:
             value = self._cache[key] = compute()
             return value
 
+    def mask(self, selector: Callable[..., pd.Series], *args: Hashable) -> np.ndarray:
+        """Return ``selector(events, *args)`` as a boolean array over ``events``, computed once per model.
+
+        For example ``model.mask(selectors.touches) & model.team_mask(team_id)``.
+        """
+        return self.cached(("mask", selector, args), lambda: np.asarray(selector(self.events, *args), dtype=bool))
+
+    def type_mask(self, type_name: str) -> np.ndarray:
+        """Return a boolean array over ``events``, True for the events of one StatsBomb type."""
+        # Comparing the categorical array itself is much faster than comparing its strings.
+        return self.cached(("type", type_name), lambda: np.asarray(self.events["type"].array == type_name))
+
+    def team_mask(self, team_id: int) -> np.ndarray:
+        """Return a boolean array over ``events``, True for the events of one team."""
+        return self.cached(("team", team_id), lambda: self.events["team_id"].to_numpy() == team_id)
+
     @property
     def in_play(self) -> pd.DataFrame:
         """Events outside the penalty shoot-out, all columns."""
-        return self.cached("in_play", lambda: self.events[selectors.regular_play(self.events)])
+        return self.cached("in_play", lambda: self.events[self.mask(selectors.regular_play)])
 
     @property
     def shots(self) -> pd.DataFrame:
