@@ -7,6 +7,8 @@ time and shows only that event's traces.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import pandas as pd
 
 from matchkit.dimensions import STATSBOMB
@@ -22,6 +24,19 @@ VISIBLE_AREA_COLOR = "rgba(31, 41, 51, 0.08)"
 
 # Pitch units shown behind the leftmost player or shot of the shot freeze frames.
 SHOT_VIEW_MARGIN = 4.0
+
+
+# The event columns that the traces and labels read, one named tuple per event.
+_ROW_COLUMNS = (
+    "id", "type", "team_id", "team", "player", "minute", "second", "x", "y", "end_x", "end_y", "outcome",
+    "shot_xg", "shot_body_part", "pass_recipient", "pass_shot_assist", "pass_goal_assist",
+)
+_EventRow = namedtuple("_EventRow", _ROW_COLUMNS)
+
+
+def _event_rows(events: pd.DataFrame) -> list[_EventRow]:
+    """Return the events as named tuples of ``_ROW_COLUMNS``, much faster than ``itertuples`` over every column."""
+    return [_EventRow(*values) for values in zip(*(events[column].tolist() for column in _ROW_COLUMNS))]
 
 
 def _minute(row) -> str:
@@ -159,7 +174,7 @@ def shot_freeze_frames(model: MatchModel) -> dict:
 
     colors = style.team_colors(model.info)
     data, labels, leftmost = [], [], STATSBOMB.center_x
-    for number, row in enumerate(shots.itertuples(index=False)):
+    for number, row in enumerate(_event_rows(shots)):
         frame = model.shot_freeze_frames[row.id]
         opponent_color = colors[model.info.opponent_id(row.team_id)]
         data.extend(_shot_frame_traces(row, frame, colors[row.team_id], opponent_color, visible=number == 0))
@@ -255,7 +270,7 @@ def freeze_frame_360(model: MatchModel) -> dict:
 
     colors = style.team_colors(model.info)
     data, labels = [], []
-    for number, row in enumerate(selected.itertuples(index=False)):
+    for number, row in enumerate(_event_rows(selected)):
         opponent_color = colors[model.info.opponent_id(row.team_id)]
         frame = model.frames_360[row.id]
         data.extend(_frame_360_traces(row, frame, colors[row.team_id], opponent_color, visible=number == 0))

@@ -34,9 +34,11 @@ FIELD_TILT_HEIGHT = 820
 
 
 def _in_play(model: MatchModel) -> pd.DataFrame:
-    """Return the columns these plots read for every event outside the shoot-out, in match order."""
-    events = model.events
-    return events.loc[selectors.regular_play(events), COLUMNS]
+    """Return the columns these plots read for every event outside the shoot-out, in match order.
+
+    Both plots read it, so it is computed once per model.
+    """
+    return model.cached("territory_in_play", lambda: model.in_play[COLUMNS])
 
 
 @register("field_tilt", title="Field tilt")
@@ -68,22 +70,24 @@ def field_tilt(model: MatchModel) -> dict:
 
 def tilt_counts(touches: pd.DataFrame, home_id: int, away_id: int) -> tuple[np.ndarray, np.ndarray]:
     """Count touches per pitch cell in the home team's frame, with away touches mirrored."""
-    home = touches[touches["team_id"] == home_id]
-    away = touches[touches["team_id"] == away_id]
-    away_x, away_y = STATSBOMB.mirror(away["x"].to_numpy(), away["y"].to_numpy())
+    team = touches["team_id"].to_numpy()
+    x, y = touches["x"].to_numpy(), touches["y"].to_numpy()
+    home, away = team == home_id, team == away_id
+    away_x, away_y = STATSBOMB.mirror(x[away], y[away])
     return (
-        bin_counts(home["x"], home["y"], TILT_X_BINS, TILT_Y_BINS),
+        bin_counts(x[home], y[home], TILT_X_BINS, TILT_Y_BINS),
         bin_counts(away_x, away_y, TILT_X_BINS, TILT_Y_BINS),
     )
 
 
 def _final_third_counts(touches: pd.DataFrame, bins: TimeBins, team_ids: tuple[int, int]) -> list[np.ndarray]:
     """Count each team's touches in its own attacking third per time bin (home first)."""
-    in_final_third = touches[touches["x"] >= STATSBOMB.final_third_x]
-    positions = bins.assign(in_final_third)
+    in_final_third = touches["x"].to_numpy() >= STATSBOMB.final_third_x
+    positions = bins.assign(touches)
+    team = touches["team_id"].to_numpy()
     counts = []
     for team_id in team_ids:
-        mine = (in_final_third["team_id"] == team_id).to_numpy()
+        mine = in_final_third & (team == team_id)
         counts.append(np.bincount(positions[mine], minlength=len(bins)))
     return counts
 
