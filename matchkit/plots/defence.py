@@ -61,7 +61,8 @@ def action_labels(events: pd.DataFrame) -> np.ndarray:
 def team_actions(model: MatchModel, team_id: int) -> pd.DataFrame:
     """Return a team's defensive actions outside the shoot-out, with an ``action`` label column."""
     events = model.events
-    labels = action_labels(events)
+    # Both teams' plots read the labels of the whole table, so they are computed once per model.
+    labels = model.cached("defensive_action_labels", lambda: action_labels(events))
     keep = model.team_mask(team_id) & model.mask(selectors.regular_play) & ~pd.isna(labels)
     actions = events.take(np.flatnonzero(keep))
     actions["action"] = labels[keep]

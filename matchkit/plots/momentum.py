@@ -40,9 +40,11 @@ def momentum(model: MatchModel) -> dict:
 
     clock = match_clock(in_play)
     bins = time_bins(clock, MINUTES_PER_BAR)
-    gains = completed_move_threat(in_play, load_xt_grid()).clip(lower=0.0)
+    added = completed_move_threat(in_play, load_xt_grid())
+    # Losses count as zero, clipped like Series.clip(lower=0.0) but on the array, which is much faster.
+    gains = np.where(added.to_numpy() < 0.0, 0.0, added.to_numpy())
     # Only these columns of the moves are read, and taking every column costs more.
-    moves = in_play.loc[gains.index, ["period", "timestamp", "team_id"]]
+    moves = in_play.loc[added.index, ["period", "timestamp", "team_id"]]
     positions = bins.assign(moves)
     colors = team_colors(model.info)
 
@@ -51,7 +53,7 @@ def momentum(model: MatchModel) -> dict:
     for side, sign in (("home", 1), ("away", -1)):
         team_id = model.side_team_id(side)
         mine = (moves["team_id"] == team_id).to_numpy()
-        per_bin = np.bincount(positions[mine], weights=gains.to_numpy()[mine], minlength=len(bins))
+        per_bin = np.bincount(positions[mine], weights=gains[mine], minlength=len(bins))
         extent = max(extent, float(per_bin.max(initial=0.0)))
         traces.append(_bar_trace(model.info.team_name(team_id), colors[team_id], per_bin, bins, sign))
 

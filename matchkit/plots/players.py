@@ -117,15 +117,15 @@ def _player_rows(touches: pd.DataFrame, numbers: dict[int, int | None]) -> tuple
     )
 
 
-def _player_heatmap(counts: np.ndarray, label: str, visible: bool) -> dict:
-    x_centers, y_centers = bin_centers(*HEATMAP_BINS, STATSBOMB)
+def _player_heatmap(counts: np.ndarray, centers: tuple[list, list], label: str, visible: bool) -> dict:
+    """Build one player's heatmap trace; ``centers`` are the rounded cell centres along x and y."""
     # Empty cells stay blank (None) so the pitch shows through.
-    z = [[int(count) if count else None for count in row] for row in counts.tolist()]
+    z = np.where(counts > 0, counts.astype(object), None).tolist()
     return {
         "type": "heatmap",
         "name": label,
-        "x": style.rounded(x_centers),
-        "y": style.rounded(y_centers),
+        "x": centers[0],
+        "y": centers[1],
         "z": z,
         "coloraxis": "coloraxis",
         "opacity": 0.8,
@@ -165,9 +165,11 @@ def player_heatmaps(model: MatchModel, side: str) -> dict:
     rows, players = _player_rows(touches, _shirt_numbers(model, team_id))
     cell_counts = _player_cell_counts(touches, rows, len(players))
 
+    x_centers, y_centers = bin_centers(*HEATMAP_BINS, STATSBOMB)
+    centers = (style.rounded(x_centers), style.rounded(y_centers))
     traces, buttons = [], []
     for position, player in enumerate(players):
-        traces.append(_player_heatmap(cell_counts[player.row], player.label, visible=position == 0))
+        traces.append(_player_heatmap(cell_counts[player.row], centers, player.label, visible=position == 0))
         buttons.append({
             "label": f"{player.label} ({player.touches})",
             "method": "restyle",

@@ -120,14 +120,15 @@ def _team_shots(model: MatchModel, team_id: int) -> tuple[pd.DataFrame, pd.DataF
     """
     def select() -> tuple[pd.DataFrame, pd.DataFrame]:
         all_shots, all_own_goals = model.shots, own_goals(model)
-        return all_shots[all_shots["team_id"] == team_id], all_own_goals[all_own_goals["team_id"] == team_id]
+        team_own_goals = all_own_goals if all_own_goals.empty else all_own_goals[all_own_goals["team_id"] == team_id]
+        return all_shots[all_shots["team_id"] == team_id], team_own_goals
 
     return model.cached(("team_shots", team_id), select)
 
 
-def _outcome_group(outcomes: pd.Series) -> pd.Series:
+def _outcome_groups(outcomes: pd.Series) -> list[str]:
     group_of = {outcome: group for group, members, _ in OUTCOME_GROUPS for outcome in members}
-    return outcomes.map(group_of).fillna("Off target")
+    return [group_of.get(outcome, "Off target") for outcome in outcomes.tolist()]
 
 
 def _marker_size(xg: pd.Series) -> list:
@@ -191,7 +192,7 @@ def _shot_traces(team_shots: pd.DataFrame, side: str, color: str, names: dict[in
     xs, ys = style.rounded(x), style.rounded(y)
     sizes = _marker_size(team_shots["shot_xg"])
     customdata = _shot_customdata(team_shots, names)
-    groups = _outcome_group(team_shots["outcome"]).tolist()
+    groups = _outcome_groups(team_shots["outcome"])
     penalties = (team_shots["shot_type"] == "Penalty").tolist()
 
     traces = []
@@ -338,22 +339,24 @@ def _flow_traces(
         "x": [0.0, *style.rounded(clock, 2), round(end, 2)],
         "y": [0.0, *style.rounded(cumulative, 3), round(total, 3)],
     }
+    customdata = _shot_customdata(team_shots, names)
     points = {
         "type": "scatter", "mode": "markers", "marker": {"size": 6, "color": color},
         "name": f"{team} shots", "legendgroup": side, "showlegend": False,
         "x": style.rounded(clock, 2), "y": style.rounded(cumulative, 3),
-        "customdata": _shot_customdata(team_shots, names),
+        "customdata": customdata,
         "hovertemplate": _SHOT_HOVER + "<br>Cumulative xG %{y:.2f}" + f"<extra>{team}</extra>",
     }
 
     is_goal = (team_shots["outcome"] == "Goal").to_numpy()
-    scored = team_shots[is_goal]
+    # The hover rows of the goals already carry the scorer and the match clock.
+    scored = [row for row, goal in zip(customdata, is_goal.tolist()) if goal]
     own_clock = match_clock(team_own, bounds)
     goal_x = [*clock[is_goal], *own_clock]
     # An own goal sits on the line at the xG the benefiting team had reached by then.
     goal_y = [*cumulative[is_goal], *_xg_reached(clock, cumulative, own_clock)]
-    goal_labels = [*_short_player_names(scored, names), *(f"{scorer} (OG)" for scorer in team_own["scorer"])]
-    goal_clock = [*_clock_labels(scored), *_clock_labels(team_own)]
+    goal_labels = [*(player for player, *_ in scored), *(f"{scorer} (OG)" for scorer in team_own["scorer"])]
+    goal_clock = [*(clock_label for _, clock_label, *_ in scored), *_clock_labels(team_own)]
     goals = {
         "type": "scatter", "mode": "markers+text", "name": f"{team} goals ({len(goal_x)})",
         "legendgroup": side, "showlegend": False,

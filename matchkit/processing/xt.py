@@ -256,9 +256,9 @@ def completed_move_threat(events: pd.DataFrame, grid: XTGrid) -> pd.Series:
     a backward move has a negative value. The series is indexed like ``events``
     and holds only the completed moves that have a start and an end location.
     """
-    completed = selectors.completed_passes(events) | (events["type"] == "Carry")
-    located = events["x"].notna() & events["end_x"].notna()
-    moves = (completed & located & selectors.regular_play(events)).to_numpy()
+    completed = (selectors.completed_passes(events) | (events["type"] == "Carry")).to_numpy()
+    located = ~np.isnan(events["x"].to_numpy()) & ~np.isnan(events["end_x"].to_numpy())
+    moves = completed & located & selectors.regular_play(events).to_numpy()
 
     # Only four columns are read, so they are selected as arrays rather than taking every column of the moves.
     def column(name: str) -> np.ndarray:
