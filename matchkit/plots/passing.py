@@ -143,17 +143,21 @@ def _nodes(model: MatchModel, team_id: int, passes: pd.DataFrame, names: dict[in
         for pid, name in zip(player_ids.tolist(), players)
     ]
 
-    nodes = pd.DataFrame({
-        "player_id": player_ids,
-        "player": players,
-        "label": labels,
-        "x": np.bincount(slot, weights=xs[known], minlength=len(player_ids)) / appearances,
-        "y": np.bincount(slot, weights=ys[known], minlength=len(player_ids)) / appearances,
-        "passes_made": passes_made,
-        "passes_received": appearances - passes_made,
-        "involvement": appearances,
+    mean_x = np.bincount(slot, weights=xs[known], minlength=len(player_ids)) / appearances
+    mean_y = np.bincount(slot, weights=ys[known], minlength=len(player_ids)) / appearances
+
+    # Most involved first, ties by player id, as a stable descending sort would give, but without sorting a DataFrame.
+    order = np.argsort(-appearances, kind="stable")
+    return pd.DataFrame({
+        "player_id": player_ids[order],
+        "player": [players[row] for row in order.tolist()],
+        "label": [labels[row] for row in order.tolist()],
+        "x": mean_x[order],
+        "y": mean_y[order],
+        "passes_made": passes_made[order],
+        "passes_received": (appearances - passes_made)[order],
+        "involvement": appearances[order],
     })
-    return nodes.sort_values("involvement", ascending=False, kind="stable", ignore_index=True)
 
 
 def _edges(passes: pd.DataFrame) -> pd.DataFrame:
@@ -169,11 +173,14 @@ def _edges(passes: pd.DataFrame) -> pd.DataFrame:
     slot = slot.reshape(-1)
     a_to_b = np.bincount(slot, weights=passer < recipient, minlength=len(unique_pairs)).astype(int)
     b_to_a = np.bincount(slot, weights=passer > recipient, minlength=len(unique_pairs)).astype(int)
-    edges = pd.DataFrame({
-        "player_a": unique_pairs[:, 0], "player_b": unique_pairs[:, 1],
-        "a_to_b": a_to_b, "b_to_a": b_to_a, "passes": a_to_b + b_to_a,
+    passes_per_pair = a_to_b + b_to_a
+
+    # Most passes first, ties by pair, as a stable descending sort would give, but without sorting a DataFrame.
+    order = np.argsort(-passes_per_pair, kind="stable")
+    return pd.DataFrame({
+        "player_a": unique_pairs[order, 0], "player_b": unique_pairs[order, 1],
+        "a_to_b": a_to_b[order], "b_to_a": b_to_a[order], "passes": passes_per_pair[order],
     })
-    return edges.sort_values("passes", ascending=False, kind="stable", ignore_index=True)
 
 
 def pass_network_figure(

@@ -8,6 +8,7 @@ passes without an end location are left out.
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -104,24 +105,27 @@ def _arrow_angles(passes: pd.DataFrame) -> np.ndarray:
 
 def _hover_data(passes: pd.DataFrame) -> np.ndarray:
     """Return player, minute, outcome (with the pass type for set pieces) and recipient per pass."""
-    rows = []
-    columns = zip(
-        passes["player"].tolist(), style.minute_labels(passes["minute"], passes["second"]),
-        passes["outcome"].tolist(), passes["pass_type"].tolist(), passes["pass_recipient"].tolist(),
-    )
-    for player, clock, outcome, pass_type, recipient in columns:
-        result = outcome if isinstance(outcome, str) else "Complete"
-        if isinstance(pass_type, str):
-            result = f"{result} \u00b7 {pass_type}"
-        rows.append((
-            style.escaped(player, quote=False),
-            clock,
-            style.escaped(result, quote=False),
-            style.escaped(recipient, quote=False) if isinstance(recipient, str) else _NO_RECIPIENT,
-        ))
-    table = np.empty((len(rows), 4), dtype=object)
-    table[:] = rows
+    table = np.empty((len(passes), 4), dtype=object)
+    table[:, 0] = [style.escaped(player, quote=False) for player in passes["player"].tolist()]
+    table[:, 1] = style.minute_labels(passes["minute"], passes["second"])
+    table[:, 2] = [
+        _result_text(outcome, pass_type)
+        for outcome, pass_type in zip(passes["outcome"].tolist(), passes["pass_type"].tolist())
+    ]
+    table[:, 3] = [
+        style.escaped(recipient, quote=False) if isinstance(recipient, str) else _NO_RECIPIENT
+        for recipient in passes["pass_recipient"].tolist()
+    ]
     return table
+
+
+@lru_cache(maxsize=1024)
+def _result_text(outcome: str | None, pass_type: str | None) -> str:
+    """Return the escaped hover outcome of a pass: Complete without an outcome, with the pass type of a set piece."""
+    result = outcome if isinstance(outcome, str) else "Complete"
+    if isinstance(pass_type, str):
+        result = f"{result} \u00b7 {pass_type}"
+    return html.escape(result, quote=False)
 
 
 def _segments(start: np.ndarray, end: np.ndarray) -> list:

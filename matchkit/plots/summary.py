@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import html
 
-import pandas as pd
-
 from matchkit.plots import style
 from matchkit.plots.registry import register
 from matchkit.processing import selectors
@@ -38,24 +36,23 @@ def _percent(part: int, whole: int) -> float | None:
     return 100.0 * part / whole if whole else None
 
 
-def _team_counts(events: pd.DataFrame, team_ids: tuple[int, int]) -> dict[int, dict]:
-    """Count each team's shots, passes, corners, fouls and cards, one vectorized pass over the events."""
-    # Comparing the categorical array itself is much faster than comparing its strings.
-    kind = events["type"].array
-    passes = kind == "Pass"
-    shots = kind == "Shot"
+def _team_counts(model: MatchModel) -> dict[int, dict]:
+    """Count each team's shots, passes, corners, fouls and cards outside the shoot-out, with array masks."""
+    events = model.events
+    in_play = model.mask(selectors.regular_play)
+    passes = model.type_mask("Pass") & in_play
+    shots = model.type_mask("Shot") & in_play
     on_target = shots & events["outcome"].isin(selectors.ON_TARGET_OUTCOMES).to_numpy()
-    completed = selectors.completed_passes(events).to_numpy()
+    completed = model.mask(selectors.completed_passes) & in_play
     corners = passes & (events["pass_type"].to_numpy() == "Corner")
-    fouls = kind == "Foul Committed"
+    fouls = model.type_mask("Foul Committed") & in_play
     card = events["card"].to_numpy()
-    yellow = card == "Yellow Card"
-    red = events["card"].isin(selectors.RED_CARDS).to_numpy()
+    yellow = (card == "Yellow Card") & in_play
+    red = events["card"].isin(selectors.RED_CARDS).to_numpy() & in_play
 
-    team_column = events["team_id"].to_numpy()
     counts = {}
-    for team_id in team_ids:
-        team = team_column == team_id
+    for team_id in model.team_ids:
+        team = model.team_mask(team_id)
         counts[team_id] = {
             "shots": int((team & shots).sum()),
             "shots_on_target": int((team & on_target).sum()),
@@ -82,9 +79,8 @@ def team_stats(model: MatchModel) -> dict[str, dict]:
       card, and that player's first yellow is already counted as a Yellow Card.
     - ppda and the percentages are None where the denominator is zero.
     """
-    events = model.in_play
     scorers = model.goals["scoring_team_id"]
-    team_counts = _team_counts(events, model.team_ids)
+    team_counts = _team_counts(model)
 
     stats = {}
     for side in ("home", "away"):
@@ -94,7 +90,8 @@ def team_stats(model: MatchModel) -> dict[str, dict]:
             "team_id": team_id,
             "team": model.info.team_name(team_id),
             "goals": int((scorers == team_id).sum()),
-            "xg": selectors.xg_total(events, team_id),
+            # model.shots contains every shot that xg_total counts, selected once per model.
+            "xg": selectors.xg_total(model.shots, team_id),
             **counts,
             "pass_completion": _percent(counts["passes_completed"], counts["passes"]),
             "ppda": model.ppda(team_id),
