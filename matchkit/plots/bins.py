@@ -17,20 +17,22 @@ def bin_edges(x_bins: int, y_bins: int, dims: PitchDimensions = STATSBOMB) -> tu
 
 
 def bin_counts(x, y, x_bins: int, y_bins: int, dims: PitchDimensions = STATSBOMB) -> np.ndarray:
-    """Count points per pitch cell; returns an array of shape (y_bins, x_bins).
+    """Count points per pitch cell; returns a float array of shape (y_bins, x_bins).
 
-    Points exactly on x = length or y = width fall into the last cell
-    (``numpy.histogram2d`` closes the last bin on the right). Points with a
-    missing coordinate are dropped.
+    Cells are closed on the left. Points exactly on x = length or y = width
+    fall into the last cell, as ``numpy.histogram2d`` closes its last bin on
+    the right, and points off the pitch count in the nearest cell. Points
+    with a missing coordinate are dropped.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     keep = ~(np.isnan(x) | np.isnan(y))
     x_edges, y_edges = bin_edges(x_bins, y_bins, dims)
-    counts, _, _ = np.histogram2d(
-        np.clip(x[keep], 0.0, dims.length), np.clip(y[keep], 0.0, dims.width), bins=[x_edges, y_edges],
-    )
-    return counts.T
+    # The same cells as numpy.histogram2d, which searches the edges the same way, at a fraction of its cost.
+    columns = np.clip(np.searchsorted(x_edges, np.clip(x[keep], 0.0, dims.length), side="right") - 1, 0, x_bins - 1)
+    rows = np.clip(np.searchsorted(y_edges, np.clip(y[keep], 0.0, dims.width), side="right") - 1, 0, y_bins - 1)
+    counts = np.bincount(rows * x_bins + columns, minlength=x_bins * y_bins)
+    return counts.reshape(y_bins, x_bins).astype(float)
 
 
 def bin_centers(x_bins: int, y_bins: int, dims: PitchDimensions = STATSBOMB) -> tuple[np.ndarray, np.ndarray]:

@@ -64,10 +64,16 @@ def starter_ids(model: MatchModel, team_id: int) -> set[int]:
         return marked
 
     events = model.events
-    team = events[(events["team_id"] == team_id) & (events["type"] != "Bad Behaviour")]
-    acted = set(team["player_id"].dropna().astype(int))
-    came_on = set(team["replacement_id"].dropna().astype(int))
+    team = model.team_mask(team_id) & ~model.type_mask("Bad Behaviour")
+    acted = _known_ids(events["player_id"], team)
+    came_on = _known_ids(events["replacement_id"], team)
     return {player.player_id for player in lineup if player.player_id in acted and player.player_id not in came_on}
+
+
+def _known_ids(ids: pd.Series, rows: np.ndarray) -> set[int]:
+    """Return the ids that are not missing in the selected rows of a nullable id column."""
+    selected = ids.to_numpy(dtype="float64", na_value=np.nan)[rows]
+    return set(selected[~np.isnan(selected)].astype(np.int64).tolist())
 
 
 def formation_label(formation: str | None) -> str | None:
