@@ -231,7 +231,8 @@ def _frame_360_traces(row, frame: dict, team_color: str, opponent_color: str, vi
     detail = style.escaped(row.outcome or ("Complete" if row.type == "Pass" else "n/a"))
     if row.type == "Shot":
         detail += f" \u00b7 xG {_xg_text(row.shot_xg)}"
-    actors = [(x, y, style.escaped(row.player or ""), _minute(row), style.escaped(row.type), detail) for x, y in actors]
+    player, kind = style.escaped(row.player or ""), style.escaped(row.type)
+    actors = [(x, y, player, _minute(row), kind, detail) for x, y in actors]
     keeper_colors = [team_color if side.startswith("Teammate") else opponent_color for _, _, side in keepers]
 
     return [

@@ -89,10 +89,11 @@ def pitch_layout(model: MatchModel, plot_name: str, dims: PitchDimensions = STAT
     return layout
 
 
-# Below this many values, rounding value by value in Python beats NumPy's fixed cost per call.
-_SHORT_INPUT = 32
+# Shorter inputs are rounded one by one in Python, which costs less than NumPy's fixed cost per call.
+_SHORT_INPUT = 16
 
-# Scaled values closer than this to a half-integer are rounded by Python's round() (see rounded).
+# Scaled values closer than this to a half-integer, or larger than the second limit, are rounded
+# by round() itself (see rounded). Below that limit NumPy's scaling error is under 2e-7.
 _TIE_TOLERANCE = 1e-6
 _LARGEST_SCALED = 1e9
 
@@ -108,11 +109,8 @@ def rounded(values, digits: int = 1) -> list:
     """
     if not isinstance(values, (list, tuple, np.ndarray)) and not hasattr(values, "to_numpy"):
         values = list(values)
-    if len(values) < _SHORT_INPUT:
-        return [
-            None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), digits)
-            for value in values
-        ]
+    if len(values) < _SHORT_INPUT or digits < 0:
+        return [_round_one(value, digits) for value in values]
 
     array = np.asarray(values, dtype=float)
     out = np.round(array, digits).tolist()

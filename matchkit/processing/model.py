@@ -143,8 +143,8 @@ class MatchModel:
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Return the value stored under ``key``, calling ``compute()`` on first use.
 
-        Keys start with the name of the function or module that owns the value,
-        so that plots do not collide.
+        Callers name a key after the value and its owner, for example
+        ``("team_touches", team_id)``, so that plots do not collide.
         """
         try:
             return self._cache[key]
@@ -185,4 +185,5 @@ class MatchModel:
 
     def ppda(self, team_id: int) -> float | None:
         """Return a team's PPDA outside the penalty shoot-out (``selectors.ppda``), None without defensive actions."""
-        return self.cached(("ppda", team_id), lambda: selectors.ppda(self.events, team_id, self.info.opponent_id(team_id)))
+        opponent_id = self.info.opponent_id(team_id)
+        return self.cached(("ppda", team_id), lambda: selectors.ppda(self.events, team_id, opponent_id))
