@@ -42,16 +42,14 @@ def action_labels(events: pd.DataFrame) -> np.ndarray:
 
     Events without a location are left out because they cannot be drawn.
     """
-    # Comparing the categorical array itself is much faster than comparing its strings.
-    kind = events["type"].array
     conditions = [
-        kind == "Pressure",
-        (kind == "Duel") & (events["duel_type"].to_numpy() == "Tackle"),
-        kind == "Interception",
-        kind == "Ball Recovery",
-        kind == "Block",
-        kind == "Clearance",
-        kind == "Foul Committed",
+        selectors.of_type(events, "Pressure"),
+        selectors.of_type(events, "Duel") & (events["duel_type"].to_numpy() == "Tackle"),
+        selectors.of_type(events, "Interception"),
+        selectors.of_type(events, "Ball Recovery"),
+        selectors.of_type(events, "Block"),
+        selectors.of_type(events, "Clearance"),
+        selectors.of_type(events, "Foul Committed"),
     ]
     labels = np.select(conditions, np.array(list(ACTION_STYLES), dtype=object), default=None)
     labels[np.isnan(events["x"].to_numpy())] = None

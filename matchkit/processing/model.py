@@ -161,8 +161,7 @@ class MatchModel:
 
     def type_mask(self, type_name: str) -> np.ndarray:
         """Return a boolean array over ``events``, True for the events of one StatsBomb type."""
-        # Comparing the categorical array itself is much faster than comparing its strings.
-        return self.cached(("type", type_name), lambda: np.asarray(self.events["type"].array == type_name))
+        return self.cached(("type", type_name), lambda: selectors.of_type(self.events, type_name))
 
     def team_mask(self, team_id: int) -> np.ndarray:
         """Return a boolean array over ``events``, True for the events of one team."""

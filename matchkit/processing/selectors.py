@@ -33,6 +33,18 @@ RED_CARDS = frozenset({"Red Card", "Second Yellow"})
 PPDA_ZONE_SHARE = 0.6
 
 
+def of_type(events: pd.DataFrame, *type_names: str) -> np.ndarray:
+    """Mask events of the given StatsBomb types as a boolean array.
+
+    On the categorical type column this compares category codes, much faster
+    than comparing strings, and it also accepts a column of plain strings.
+    """
+    kind = events["type"].array
+    if len(type_names) == 1:
+        return np.asarray(kind == type_names[0], dtype=bool)
+    return np.asarray(kind.isin(type_names), dtype=bool)
+
+
 def regular_play(events: pd.DataFrame) -> pd.Series:
     """Mask events outside the penalty shoot-out (period 5)."""
     return events["period"] < SHOOTOUT_PERIOD
@@ -57,9 +69,10 @@ def goals(events: pd.DataFrame) -> pd.DataFrame:
     A goal is a shot with outcome Goal or an ``Own Goal For`` event, which the
     benefiting team carries. ``Own Goal Against`` is its twin and is not counted.
     """
-    in_play = regular_play(events)
-    scored = (events["type"] == "Shot") & (events["outcome"] == "Goal") & in_play
-    own = (events["type"] == "Own Goal For") & in_play
+    # Array masks, because they cost much less than comparing Series.
+    in_play = regular_play(events).to_numpy()
+    scored = of_type(events, "Shot") & (events["outcome"].to_numpy() == "Goal") & in_play
+    own = of_type(events, "Own Goal For") & in_play
     # take() returns a new frame that may get columns, and unlike .copy() it copies the rows once.
     result = events.take(np.flatnonzero(scored | own))
     result["scoring_team_id"] = result["team_id"]
@@ -135,18 +148,17 @@ def ppda(events: pd.DataFrame, team_id: int, opponent_id: int, dims: PitchDimens
     challenges in the same zone, which is x >= 48 in the defending team's frame.
     Returns None when the team made no such action.
     """
-    # Array masks over the whole table: PPDA is only a count, and comparing the categorical
-    # type array is much faster than comparing Series or copying the rows outside the shoot-out.
+    # Array masks over the whole table: PPDA is only a count, and they cost much less than
+    # comparing Series or copying the rows outside the shoot-out.
     in_play = regular_play(events).to_numpy()
-    kind = events["type"].array
     team_ids = events["team_id"].to_numpy()
     x = events["x"].to_numpy()
     zone_end = dims.length * PPDA_ZONE_SHARE
 
-    opponent_passes = in_play & (team_ids == opponent_id) & (kind == "Pass") & (x < zone_end)
+    opponent_passes = in_play & (team_ids == opponent_id) & of_type(events, "Pass") & (x < zone_end)
     team = in_play & (team_ids == team_id)
-    tackles = (kind == "Duel") & (events["duel_type"].to_numpy() == "Tackle")
-    actions = tackles | kind.isin(("Interception", "Foul Committed", "Dribbled Past"))
+    tackles = of_type(events, "Duel") & (events["duel_type"].to_numpy() == "Tackle")
+    actions = tackles | of_type(events, "Interception", "Foul Committed", "Dribbled Past")
     defending = team & actions & (x >= dims.length - zone_end)
 
     denominator = int(defending.sum())
