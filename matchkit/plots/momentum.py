@@ -10,6 +10,7 @@ import pandas as pd
 from matchkit.plots.clock import clear_clock_axis, clock_axis, event_minutes, match_clock, period_break_shapes, time_bins
 from matchkit.plots.registry import PlotSkipped, register
 from matchkit.plots.style import base_layout, escaped, minute_labels, rounded, team_colors
+from matchkit.processing import selectors
 from matchkit.processing.model import MatchModel
 from matchkit.processing.xt import completed_move_threat, load_xt_grid
 
@@ -34,17 +35,18 @@ def momentum(model: MatchModel) -> dict:
     a continuous clock (stoppage time has its own room); the shoot-out is
     excluded.
     """
-    in_play = model.in_play
-    if in_play.empty:
+    if not model.mask(selectors.regular_play).any():
         raise PlotSkipped("the match has no events outside the penalty shoot-out")
 
-    clock = match_clock(in_play)
+    # The clock, the xT added and the goals leave out the shoot-out themselves, so they read the whole table.
+    events = model.events
+    clock = match_clock(events)
     bins = time_bins(clock, MINUTES_PER_BAR)
-    added = completed_move_threat(in_play, load_xt_grid())
+    added = completed_move_threat(events, load_xt_grid())
     # Losses count as zero, clipped like Series.clip(lower=0.0) but on the array, which is much faster.
     gains = np.where(added.to_numpy() < 0.0, 0.0, added.to_numpy())
     # Only these columns of the moves are read, and taking every column costs more.
-    moves = in_play.loc[added.index, ["period", "timestamp", "team_id"]]
+    moves = events.loc[added.index, ["period", "timestamp", "team_id"]]
     positions = bins.assign(moves)
     colors = team_colors(model.info)
 
@@ -58,7 +60,7 @@ def momentum(model: MatchModel) -> dict:
         traces.append(_bar_trace(model.info.team_name(team_id), colors[team_id], per_bin, bins, sign))
 
     extent *= GOAL_HEADROOM
-    goal_traces, goal_shapes = _goal_marks(model, in_play, clock, colors, extent)
+    goal_traces, goal_shapes = _goal_marks(model, clock, colors, extent)
     traces.extend(goal_traces)
 
     layout = base_layout(
@@ -89,13 +91,13 @@ def _bar_trace(team: str, color: str, per_bin: np.ndarray, bins, sign: int) -> d
     }
 
 
-def _goal_marks(model: MatchModel, in_play: pd.DataFrame, clock, colors: dict[int, str], extent: float):
+def _goal_marks(model: MatchModel, clock, colors: dict[int, str], extent: float):
     """Build a star per goal (above the bars for home goals, below for away) and a dashed line at its time."""
     scored = model.goals
     if scored.empty:
         return [], []
 
-    scorers = np.array(_scorer_names(in_play, scored), dtype=object)
+    scorers = np.array(_scorer_names(model.events, scored), dtype=object)
     times = np.array(minute_labels(scored["minute"], scored["second"]), dtype=object)
     minutes = event_minutes(scored, clock)
     traces, shapes = [], []
@@ -121,11 +123,11 @@ def _goal_marks(model: MatchModel, in_play: pd.DataFrame, clock, colors: dict[in
     return traces, shapes
 
 
-def _scorer_names(in_play: pd.DataFrame, scored: pd.DataFrame) -> list[str]:
+def _scorer_names(events: pd.DataFrame, scored: pd.DataFrame) -> list[str]:
     """Name each goal's scorer, HTML-escaped. An own goal names the conceding player from ``Own Goal Against``."""
     conceders = {}
     if scored["own_goal"].any():
-        against = in_play[in_play["type"] == "Own Goal Against"]
+        against = events[selectors.of_type(events, "Own Goal Against")]
         # Own Goal For carries no player, but its Own Goal Against twin has the same period and timestamp.
         conceders = dict(zip(zip(against["period"], against["timestamp"]), against["player"]))
     names = []

@@ -38,7 +38,7 @@ def _in_play(model: MatchModel) -> pd.DataFrame:
 
     Both plots read it, so it is computed once per model.
     """
-    return model.cached("territory_in_play", lambda: model.in_play[COLUMNS])
+    return model.cached("territory_in_play", lambda: model.events.loc[model.mask(selectors.regular_play), COLUMNS])
 
 
 @register("field_tilt", title="Field tilt")

@@ -108,8 +108,8 @@ class MatchModel:
     ``events`` follows ``EVENT_COLUMNS`` and is sorted by (period, timestamp,
     index). Shot freeze frames and 360 frames are keyed by event id.
 
-    Selections and masks that several plots read (``in_play``, ``shots``,
-    ``goals``, ``mask``, ``type_mask``, ``team_mask`` and whatever plots store
+    Selections and masks that several plots read (``shots``, ``goals``,
+    ``ppda``, ``mask``, ``type_mask``, ``team_mask`` and whatever plots store
     through ``cached``) are computed on first use and kept on the model. They
     are shared, so callers must not modify them, and ``events`` must not change
     once the model has been read.
@@ -166,11 +166,6 @@ class MatchModel:
     def team_mask(self, team_id: int) -> np.ndarray:
         """Return a boolean array over ``events``, True for the events of one team."""
         return self.cached(("team", team_id), lambda: self.events["team_id"].to_numpy() == team_id)
-
-    @property
-    def in_play(self) -> pd.DataFrame:
-        """Events outside the penalty shoot-out, all columns."""
-        return self.cached("in_play", lambda: self.events[self.mask(selectors.regular_play)])
 
     @property
     def shots(self) -> pd.DataFrame:
