@@ -122,13 +122,13 @@ def first_lineup_change(
     first-half stoppage runs past minute 45 while the second half restarts at 45.
     With ``include_red_cards=False`` only substitutions count.
     """
-    change = events["type"] == "Substitution"
+    change = of_type(events, "Substitution")
     if include_red_cards:
-        change |= events["card"].isin(RED_CARDS)
-    change &= events["team_id"] == team_id
+        change |= events["card"].isin(RED_CARDS).to_numpy()
+    change &= events["team_id"].to_numpy() == team_id
     if not change.any():
         return None
-    first = change.to_numpy().argmax()
+    first = int(change.argmax())
     return int(events["period"].iat[first]), float(events["timestamp"].iat[first])
 
 
