@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from matchkit.errors import ParameterError
 from matchkit.storage import DEFAULT_DATABASE_URL, Store, redact_url
+from matchkit.storage.store import parse_database_url, sqlite_path
 
 logger = logging.getLogger("matchkit.report")
 
@@ -55,20 +53,11 @@ def open_store(database_url: str = DEFAULT_DATABASE_URL) -> Store:
     ``Store`` creates a missing SQLite file, which would turn a mistyped path into an
     empty report, so readers check for the file first.
     """
-    try:
-        url = make_url(database_url)
-    except ArgumentError as error:
+    path = sqlite_path(parse_database_url(database_url))
+    if path is not None and not path.is_file():
         raise ParameterError(
-            f"database_url {redact_url(database_url)!r} is not a valid SQLAlchemy URL. "
-            "Use for example sqlite:///matchkit.db"
-        ) from error
-
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        path = Path(url.database).expanduser()
-        if not path.is_file():
-            raise ParameterError(
-                f"database {path} not found. Build it first with 'python -m matchkit etl --database-url {database_url}'"
-            )
+            f"database {path} not found. Build it first with 'python -m matchkit etl --database-url {database_url}'"
+        )
     return Store(database_url)
 
 

@@ -17,8 +17,9 @@ from sqlalchemy import create_engine, text
 
 from matchkit.etl import run_etl
 from matchkit.plots import REGISTRY
-from matchkit.storage import Store, decode_figure
+from matchkit.storage import Store
 from matchkit.storage.migrate import current_revision, head_revision
+from tests.stored import stored_figures
 from tests.conftest import DATA_DIR, REPO
 from tests.datadir import make_data_dir
 
@@ -26,14 +27,6 @@ MATCHES = [3788741, 15986, 8652, 7581, 9880, 19755]
 PLOTS = ["shot_map", "xg_flow", "heatmap_home", "freeze_frame_360"]
 
 
-def _figures(url: str) -> dict[tuple[int, str], str]:
-    """Return every stored figure as JSON text, keyed by (match_id, plot_type)."""
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        rows = connection.execute(text("SELECT match_id, plot_type, figure, figure_codec FROM match_plots"))
-        figures = {(m, p): decode_figure(f, c) for m, p, f, c in rows}
-    engine.dispose()
-    return figures
 
 
 def _run(url: str, data_dir=DATA_DIR, **params):
@@ -58,7 +51,7 @@ def test_second_run_processes_nothing(tmp_path):
 def test_skipped_360_plot_not_retried(tmp_path):
     url = f"sqlite:///{tmp_path / 'plots.db'}"
     first = _run(url, match_ids=[15986, 3788741])
-    figures = _figures(url)
+    figures = stored_figures(url)
 
     assert (3788741, "freeze_frame_360") in figures
     assert (15986, "freeze_frame_360") not in figures
@@ -69,7 +62,7 @@ def test_skipped_360_plot_not_retried(tmp_path):
 def test_version_bump_reruns_only_that_plot(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'plots.db'}"
     _run(url)
-    before = _figures(url)
+    before = stored_figures(url)
 
     spec = REGISTRY["xg_flow"]
     monkeypatch.setitem(REGISTRY, "xg_flow", type(spec)(spec.plot_type, spec.function, spec.version + 1, spec.title))
@@ -84,7 +77,7 @@ def test_version_bump_reruns_only_that_plot(tmp_path, monkeypatch):
     engine.dispose()
     assert versions["xg_flow"] == spec.version + 1
     assert versions["shot_map"] == REGISTRY["shot_map"].version
-    assert _figures(url) == before
+    assert stored_figures(url) == before
 
 
 def test_newer_last_updated_reprocesses_match(tmp_path):
@@ -119,7 +112,7 @@ def test_failed_match_retried_next_run(tmp_path):
     assert second.matches_retried == 1
     assert second.matches_processed == 1
     assert second.matches_failed == 0
-    assert {m for m, _ in _figures(url)} == set(MATCHES)
+    assert {m for m, _ in stored_figures(url)} == set(MATCHES)
 
 
 def _cli(url: str, *extra: str) -> list[str]:
@@ -170,7 +163,7 @@ def test_stopped_run_resumes_to_same_rows(tmp_path, stop_signal):
             _kill_group(process.pid)
     out, err = out_path.read_text(), err_path.read_text()
 
-    stored = _figures(url)
+    stored = stored_figures(url)
     assert 0 < len({m for m, _ in stored}) < 14
     if stop_signal == signal.SIGINT:
         assert process.returncode == 130
@@ -181,7 +174,7 @@ def test_stopped_run_resumes_to_same_rows(tmp_path, stop_signal):
 
     assert resumed.returncode == 0, resumed.stderr
     assert "0 new" not in resumed.stdout
-    assert _figures(url) == _figures(reference_url)
+    assert stored_figures(url) == stored_figures(reference_url)
 
 
 def test_figures_stored_compressed(tmp_path):
@@ -239,4 +232,4 @@ def test_first_schema_upgrades_in_place(tmp_path):
     summary = _run(url, match_ids=[8652], plots=["xg_flow", "shot_map"])
     assert summary.matches_failed == 0
     assert summary.matches_processed == 1
-    assert set(_figures(url)) == {(8652, "xg_flow"), (8652, "shot_map")}
+    assert set(stored_figures(url)) == {(8652, "xg_flow"), (8652, "shot_map")}

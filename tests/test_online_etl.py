@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, text
 
 from matchkit.etl import run_etl
-from matchkit.storage import decode_figure
+from tests.stored import stored_figures
 from tests.conftest import DATA_DIR
 from tests.http_server import open_data_server  # noqa: F401  (pytest fixture)
 
@@ -13,13 +12,6 @@ MATCHES = [3788741, 8652, 15986]
 PLOTS = ["shot_map", "xg_flow", "freeze_frame_360"]
 
 
-def _figures(url: str) -> dict:
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        rows = connection.execute(text("SELECT match_id, plot_type, figure, figure_codec FROM match_plots"))
-        figures = {(m, p): decode_figure(f, c) for m, p, f, c in rows}
-    engine.dispose()
-    return figures
 
 
 def test_online_run_matches_local_run(tmp_path, open_data_server):
@@ -31,7 +23,7 @@ def test_online_run_matches_local_run(tmp_path, open_data_server):
     run_etl(data_dir=DATA_DIR, match_ids=MATCHES, plots=PLOTS, max_workers=2, database_url=local_url, progress=False)
 
     assert online.matches_failed == 0
-    assert _figures(online_url) == _figures(local_url)
+    assert stored_figures(online_url) == stored_figures(local_url)
     assert open_data_server.count("events/3788741.json") == 1
 
 

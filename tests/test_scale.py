@@ -6,7 +6,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 
 import papermill as pm
 import pytest
@@ -14,8 +13,9 @@ from alembic import command
 from sqlalchemy import create_engine, text
 
 from matchkit.etl import run_etl
-from matchkit.storage import DatabaseUnavailable, PlotRow, Store, decode_figure
+from matchkit.storage import DatabaseUnavailable, PlotRow, Store
 from matchkit.storage.migrate import alembic_config, current_revision, head_revision
+from tests.stored import stored_figures
 from tests.conftest import DATA_DIR, REPO
 from tests.databases import database_url, postgres_url  # noqa: F401  (pytest fixtures)
 
@@ -23,13 +23,6 @@ MATCHES = [3788741, 15986, 8652, 7581]
 PLOTS = ["shot_map", "xg_flow", "pass_network_home", "freeze_frame_360"]
 
 
-def _figures(url: str) -> dict[tuple[int, str], str]:
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        rows = connection.execute(text("SELECT match_id, plot_type, figure, figure_codec FROM match_plots"))
-        figures = {(m, p): decode_figure(f, c) for m, p, f, c in rows}
-    engine.dispose()
-    return figures
 
 
 def _duplicates(url: str) -> list:
@@ -57,7 +50,7 @@ def test_postgres_stores_same_rows_as_sqlite(tmp_path, postgres_url):
 
     assert first.matches_failed == 0
     assert second.matches_processed == len(MATCHES)
-    assert _figures(postgres_url) == _figures(sqlite_url)
+    assert stored_figures(postgres_url) == stored_figures(sqlite_url)
     assert _duplicates(postgres_url) == []
 
 
@@ -108,7 +101,7 @@ def test_concurrent_runs_keep_one_row_per_plot(database_url):
 
     for run, (out, err) in zip(runs, results):
         assert run.returncode == 0, err
-    stored = _figures(database_url)
+    stored = stored_figures(database_url)
     expected_matches = set(first_ids) | set(second_ids)
     assert {m for m, _ in stored} == expected_matches
     assert _duplicates(database_url) == []
@@ -166,7 +159,7 @@ def test_dask_local_cluster_stores_same_rows_as_loky(tmp_path):
     summary = _etl(dask_url, backend="dask")
 
     assert summary.matches_failed == 0
-    assert _figures(dask_url) == _figures(loky_url)
+    assert stored_figures(dask_url) == stored_figures(loky_url)
 
 
 @pytest.mark.slow
@@ -178,7 +171,7 @@ def test_dask_scheduler_address_used(tmp_path):
         summary = _etl(url, backend="dask", dask_address=cluster.scheduler_address)
 
     assert summary.matches_succeeded == len(MATCHES)
-    assert len(_figures(url)) == 3 * len(MATCHES) + 1
+    assert len(stored_figures(url)) == 3 * len(MATCHES) + 1
 
 
 @pytest.mark.slow
@@ -192,4 +185,4 @@ def test_etl_notebook_with_dask_and_postgres(tmp_path, postgres_url):
                     "max_workers": 2, "backend": "dask", "database_url": postgres_url, "progress": False},
     )
 
-    assert _figures(postgres_url) == _figures(sqlite_url)
+    assert stored_figures(postgres_url) == stored_figures(sqlite_url)

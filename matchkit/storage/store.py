@@ -14,11 +14,11 @@ from typing import Any, Iterable
 
 import orjson
 from sqlalchemy import Engine, create_engine, event, func, insert, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from matchkit.errors import MatchkitError, ParameterError
-from matchkit.storage.codec import DEFAULT_CODEC, check_codec, decode_figure, encode_figure
+from matchkit.storage.codec import DEFAULT_CODEC, check_codec, decode_figure
 from matchkit.storage.migrate import upgrade
 from matchkit.storage.schema import EtlFailure, EtlRun, Match, MatchPlot, MatchPlotSkip, utc_now
 
@@ -49,21 +49,33 @@ def redact_url(database_url: str) -> str:
         return "<invalid database URL>"
 
 
-def create_database_engine(database_url: str) -> Engine:
-    """Create an engine for ``database_url``, rejecting a malformed URL or an unknown dialect.
-
-    SQLite gets a busy timeout and write-ahead logging so readers do not block the writer.
-    """
+def parse_database_url(database_url: str) -> URL:
+    """Parse a SQLAlchemy URL; raise ParameterError with an example when it is malformed."""
     try:
-        url = make_url(database_url)
+        return make_url(database_url)
     except ArgumentError as error:
         raise ParameterError(
             f"database_url {redact_url(database_url)!r} is not a valid SQLAlchemy URL; "
             "use for example sqlite:///matchkit.db or postgresql+psycopg://user@host/db"
         ) from error
 
+
+def sqlite_path(url: URL) -> Path | None:
+    """Return the database file of a SQLite URL, or None for other databases and in-memory SQLite."""
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        folder = Path(url.database).expanduser().resolve().parent
+        return Path(url.database).expanduser()
+    return None
+
+
+def create_database_engine(database_url: str) -> Engine:
+    """Create an engine for ``database_url``, rejecting a malformed URL or an unknown dialect.
+
+    SQLite gets a busy timeout and write-ahead logging so readers do not block the writer.
+    """
+    url = parse_database_url(database_url)
+    path = sqlite_path(url)
+    if path is not None:
+        folder = path.resolve().parent
         if not folder.is_dir():
             raise ParameterError(
                 f"database_url {redact_url(database_url)!r}: folder {folder} does not exist; create it or choose another path"
