@@ -106,10 +106,19 @@ def run_benchmark(
     return result
 
 
+def _has_worker_processes(row: dict[str, Any]) -> bool:
+    """Return whether a setting runs its matches in worker processes.
+
+    With threading the workers are threads of the parent, and with one worker joblib runs
+    the matches in the parent itself, so neither reports a worker process's own memory.
+    """
+    return row["backend"] != "threading" and row["max_workers"] > 1
+
+
 def _memory_setting(grid: list[dict[str, Any]]) -> Configuration:
     """Return the fastest configuration with worker processes, or the fastest of all when none has them."""
     measured = [row for row in grid if row["matches_per_second"]] or grid
-    with_processes = [row for row in measured if row["backend"] != "threading"] or measured
+    with_processes = [row for row in measured if _has_worker_processes(row)] or measured
     best = max(with_processes, key=lambda row: row["matches_per_second"] or 0.0)
     return Configuration(best["batch_size"], best["max_workers"], best["backend"])
 
@@ -146,17 +155,19 @@ def summarize(result: dict[str, Any]) -> dict[str, Any]:
     speedup = best_speed / baseline_speed if best_speed and baseline_speed else None
     ratio_to_floor = best["seconds"] / floor["seconds"] if best and floor and floor["seconds"] else None
 
-    # With the threading backend the workers are threads of the parent, so only loky runs give worker peaks.
     memory = [row for row in result.get("memory", []) if row["worker_peak_rss_max_mb"] is not None]
-    process_peaks = [row["worker_peak_rss_max_mb"] for row in measured if row["backend"] != "threading"]
+    process_peaks = [row["worker_peak_rss_max_mb"] for row in measured if _has_worker_processes(row)]
     process_peaks += [row["worker_peak_rss_max_mb"] for row in memory]
     worker_peak = max(process_peaks) if process_peaks else None
     growth = memory[-1]["worker_peak_rss_max_mb"] / memory[0]["worker_peak_rss_max_mb"] - 1 if len(memory) > 1 else None
 
     failed = [row["label"] for row in result["grid"] if row["failed_runs"]]
+    fastest = max(measured, key=lambda row: row["matches_per_second_max"]) if measured else None
     return {
         "best": {name: best[name] for name in ("label", "batch_size", "max_workers", "backend", "seconds",
                                                 "matches_per_second")} if best else None,
+        "fastest_run": {"label": fastest["label"], "matches_per_second": fastest["matches_per_second_max"]}
+        if fastest else None,
         "settings_with_failed_runs": failed,
         "baseline_matches_per_second": baseline_speed,
         "speedup_over_baseline": speedup,

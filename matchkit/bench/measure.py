@@ -121,12 +121,14 @@ def measure_etl(spec: dict[str, Any]) -> dict[str, Any]:
         "matches_per_second": summary.matches_processed / seconds if seconds else 0.0,
         "batches": len(summary.batches),
         "first_batch_seconds": summary.batches[0].seconds if summary.batches else 0.0,
+        "later_batches_seconds": sum(batch.seconds for batch in summary.batches[1:]),
         "stage_seconds": dict(summary.stage_seconds),
         "parent_rss_before_mb": parent_before,
         "parent_peak_rss_mb": parent_peak,
         "worker_peak_rss_mb": {str(pid): peak for pid, peak in sorted(worker_peaks.items())},
         "worker_peak_rss_max_mb": max(worker_peaks.values(), default=0.0),
-        "workers_are_processes": spec["backend"] != "threading",
+        # joblib runs one worker's matches in the parent, and threads share the parent's memory.
+        "workers_are_processes": spec["backend"] != "threading" and spec["max_workers"] > 1,
         **storage,
     }
 

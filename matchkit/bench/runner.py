@@ -215,7 +215,7 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
             stage: _median([run["stage_seconds"].get(stage, 0.0) for run in succeeded]) for stage in STAGES
         }
     for name in ("stored_bytes_per_match", "json_bytes_per_match", "database_bytes", "first_batch_seconds",
-                 "plots_written"):
+                 "later_batches_seconds", "plots_written"):
         if name in succeeded[0]:
             summary[name] = _median([run[name] for run in succeeded])
     if "worker_peak_rss_max_mb" in succeeded[0]:
@@ -287,9 +287,27 @@ def measure_baseline(data_dir: str, match_ids: list[int], plots: Any = None) -> 
     return {**aggregate([run]), "match_ids": match_ids, "runs": [run]}
 
 
+def _input_bytes(data_dir: str, match_id: int) -> int:
+    """Return the size on disk of a match's events file and, where there is one, its 360 file."""
+    from matchkit.bench.floor import events_path
+
+    size = events_path(data_dir, match_id).stat().st_size
+    for suffix in (".json", ".json.gz"):
+        frames = Path(data_dir) / "three-sixty" / f"{match_id}{suffix}"
+        if frames.exists():
+            return size + frames.stat().st_size
+    return size
+
+
 def measure_memory(data_dir: str, match_ids: list[int], counts: list[int], setting: Configuration,
                    plots: Any = None) -> list[dict[str, Any]]:
-    """Run one configuration on the first N matches for each count, to show whether worker memory stays flat."""
+    """Run one configuration on the first N matches for each count, to show whether worker memory stays flat.
+
+    The matches go largest input first (events and 360 files), so every run includes the
+    heaviest matches. A worker's peak then rises with the count only if memory builds up
+    from match to match.
+    """
+    match_ids = sorted(match_ids, key=lambda match_id: _input_bytes(data_dir, match_id), reverse=True)
     rows = []
     for count in counts:
         spec = {"kind": "etl", "data_dir": str(data_dir), "match_ids": match_ids[:count], "plots": plots, **asdict(setting)}

@@ -38,6 +38,28 @@ def memory_per_worker_mb(row: dict[str, Any]) -> float | None:
     return row["worker_peak_rss_max_mb"]
 
 
+def predicted_matches_per_second(row: dict[str, Any], matches_total: int) -> float | None:
+    """Estimate a setting's throughput on ``matches_total`` matches from its runs on the sample.
+
+    Starting the workers, opening the database and the first batch cost the same whatever
+    the number of matches, so they count once. The other matches run at the rate of the
+    sample's later batches. A sample of one batch gives no such rate, and then the
+    sample's own throughput is returned.
+    """
+    if row["matches_per_second"] is None:
+        return None
+    later_matches = row["matches"] - min(row["batch_size"], row["matches"])
+    later_seconds = row.get("later_batches_seconds") or 0.0
+    if later_matches <= 0 or later_seconds <= 0:
+        return row["matches_per_second"]
+
+    fixed_seconds = row["seconds"] - later_seconds
+    rate = later_matches / later_seconds
+    first_matches = row["matches"] - later_matches
+    seconds = fixed_seconds + max(matches_total - first_matches, 0) / rate
+    return matches_total / seconds
+
+
 def eligible(row: dict[str, Any], memory_limit_mb: float) -> bool:
     """Return whether a setting ran cleanly (no failed run, no failed match) within the memory limit."""
     memory = memory_per_worker_mb(row)
@@ -51,9 +73,14 @@ def eligible(row: dict[str, Any], memory_limit_mb: float) -> bool:
 
 
 def choose(grid: list[dict[str, Any]], memory_limit_mb: float) -> dict[str, Any] | None:
-    """Return the fastest eligible setting, or None when no setting is eligible."""
+    """Return the eligible setting with the highest predicted throughput, or None when no setting is eligible.
+
+    Rows without a prediction are ranked by their measured throughput.
+    """
     candidates = [row for row in grid if eligible(row, memory_limit_mb)]
-    return max(candidates, key=lambda row: row["matches_per_second"]) if candidates else None
+    if not candidates:
+        return None
+    return max(candidates, key=lambda row: row.get("predicted_matches_per_second") or row["matches_per_second"])
 
 
 def tune(
@@ -61,7 +88,7 @@ def tune(
     match_ids: Any = None,
     competition_id: int | None = None,
     season_id: int | None = None,
-    sample_matches: int = 20,
+    sample_matches: int = 40,
     batch_sizes: Any = "5,10,20",
     max_workers: Any = None,
     backends: Any = "loky,threading",
@@ -73,8 +100,10 @@ def tune(
 
     The sample is ``sample_matches`` matches spread over the selection. ``max_workers``
     None tries 1, half the usable cores and all of them. Each setting runs ``repeats``
-    times in fresh processes on new databases. Returns the measurements and the chosen
-    setting (None when no setting ran cleanly within ``memory_limit_mb`` per worker).
+    times in fresh processes on new databases. The choice goes by the throughput predicted
+    for the whole selection, because the workers' start costs a small sample more than a
+    full run. Returns the measurements and the chosen setting (None when no setting ran
+    cleanly within ``memory_limit_mb`` per worker).
     """
     from matchkit.plots import resolve_plot_types
 
@@ -103,6 +132,7 @@ def tune(
     grid = measure_grid(str(Path(data_dir).resolve()), sample, settings, repeats, plot_types)
     for row in grid:
         row["memory_per_worker_mb"] = memory_per_worker_mb(row)
+        row["predicted_matches_per_second"] = predicted_matches_per_second(row, len(selected))
         row["eligible"] = eligible(row, memory_limit_mb)
     choice = choose(grid, memory_limit_mb)
     return {
@@ -114,7 +144,7 @@ def tune(
         "grid": grid,
         "choice": None if choice is None else {
             name: choice[name] for name in ("label", "batch_size", "max_workers", "backend", "matches_per_second",
-                                            "memory_per_worker_mb")
+                                            "predicted_matches_per_second", "memory_per_worker_mb")
         },
     }
 
@@ -124,14 +154,17 @@ def tuning_table(result: dict[str, Any]):
     import pandas as pd
 
     choice = result["choice"]
+    total = result["data"]["selected_matches"]
     rows = [
-        {"setting": row["label"], "matches/s": row["matches_per_second"], "seconds": row["seconds"],
+        {"setting": row["label"], "matches/s on the sample": row["matches_per_second"],
+         f"predicted matches/s on {total}": row["predicted_matches_per_second"], "seconds": row["seconds"],
          "MB per worker": row["memory_per_worker_mb"], "failed runs": row["failed_runs"],
          "within limit": "yes" if row["eligible"] else "no",
          "chosen": "yes" if choice and row["label"] == choice["label"] else ""}
         for row in result["grid"]
     ]
-    return pd.DataFrame(rows).set_index("setting").sort_values("matches/s", ascending=False).round(2)
+    table = pd.DataFrame(rows).set_index("setting")
+    return table.sort_values(f"predicted matches/s on {total}", ascending=False).round(2)
 
 
 def tuning_figure(result: dict[str, Any]):
@@ -140,10 +173,10 @@ def tuning_figure(result: dict[str, Any]):
 
     from matchkit.bench.charts import ETL_COLOR, FLOOR_COLOR, TARGET_COLOR
 
-    rows = [row for row in result["grid"] if row["matches_per_second"] is not None]
+    rows = [row for row in result["grid"] if row["predicted_matches_per_second"] is not None]
     chosen = result["choice"]["label"] if result["choice"] else None
     figure = go.Figure(go.Scatter(
-        x=[row["memory_per_worker_mb"] for row in rows], y=[row["matches_per_second"] for row in rows],
+        x=[row["memory_per_worker_mb"] for row in rows], y=[row["predicted_matches_per_second"] for row in rows],
         mode="markers+text", text=[row["label"] for row in rows], textposition="top center",
         marker={"size": [16 if row["label"] == chosen else 10 for row in rows],
                 "color": [ETL_COLOR if row["eligible"] else FLOOR_COLOR for row in rows]},
@@ -151,8 +184,9 @@ def tuning_figure(result: dict[str, Any]):
     ))
     figure.add_vline(x=result["settings"]["memory_limit_mb"], line_dash="dash", line_color=TARGET_COLOR,
                      annotation_text="memory limit per worker")
-    figure.update_layout(title="Throughput and memory per worker of each setting (blue: within the limit)",
-                         xaxis_title="peak MB per worker", yaxis_title="matches per second",
+    figure.update_layout(title="Predicted throughput and memory per worker of each setting (blue: within the limit)",
+                         xaxis_title="peak MB per worker",
+                         yaxis_title=f"predicted matches per second on {result['data']['selected_matches']}",
                          template="plotly_white", height=460)
     return figure
 
@@ -172,9 +206,10 @@ def write_params(result: dict[str, Any], path: str | os.PathLike[str], data_dir:
     values = {"batch_size": choice["batch_size"], "max_workers": choice["max_workers"], "backend": choice["backend"],
               "data_dir": data_dir, "database_url": database_url}
     header = (
-        f"# Tuned {result['created_at']} on {len(result['data']['sample_match_ids'])} matches: "
-        f"{choice['matches_per_second']:.2f} matches/s, {choice['memory_per_worker_mb']:.0f} MB per worker "
-        f"(limit {result['settings']['memory_limit_mb']:g} MB).\n"
+        f"# Tuned {result['created_at']} on {len(result['data']['sample_match_ids'])} of "
+        f"{result['data']['selected_matches']} matches: {choice['matches_per_second']:.2f} matches/s on the sample, "
+        f"{choice['predicted_matches_per_second']:.2f} predicted on all, "
+        f"{choice['memory_per_worker_mb']:.0f} MB per worker (limit {result['settings']['memory_limit_mb']:g} MB).\n"
         f"#   papermill notebooks/etl.ipynb reports/etl-out.ipynb -f {path}\n"
     )
     path = Path(path)
