@@ -43,7 +43,7 @@ def momentum(model: MatchModel) -> dict:
     clock = match_clock(events)
     bins = time_bins(clock, MINUTES_PER_BAR)
     added = completed_move_threat(events, load_xt_grid())
-    # Losses count as zero, clipped like Series.clip(lower=0.0) but on the array, which is much faster.
+    # Losses count as zero. Clipping the array gives what Series.clip(lower=0.0) gives, at a fraction of its cost.
     gains = np.where(added.to_numpy() < 0.0, 0.0, added.to_numpy())
     # Only these columns of the moves are read, and taking every column costs more.
     moves = events.loc[added.index, ["period", "timestamp", "team_id"]]

@@ -146,7 +146,7 @@ def _nodes(model: MatchModel, team_id: int, passes: pd.DataFrame, names: dict[in
     mean_x = np.bincount(slot, weights=xs[known], minlength=len(player_ids)) / appearances
     mean_y = np.bincount(slot, weights=ys[known], minlength=len(player_ids)) / appearances
 
-    # Most involved first, ties by player id, as a stable descending sort would give, but without sorting a DataFrame.
+    # Most involved first and ties by player id, the order of a stable descending sort, without sorting a DataFrame.
     order = np.argsort(-appearances, kind="stable")
     return pd.DataFrame({
         "player_id": player_ids[order],
@@ -175,7 +175,7 @@ def _edges(passes: pd.DataFrame) -> pd.DataFrame:
     b_to_a = np.bincount(slot, weights=passer > recipient, minlength=len(unique_pairs)).astype(int)
     passes_per_pair = a_to_b + b_to_a
 
-    # Most passes first, ties by pair, as a stable descending sort would give, but without sorting a DataFrame.
+    # Most passes first and ties by pair, the order of a stable descending sort, without sorting a DataFrame.
     order = np.argsort(-passes_per_pair, kind="stable")
     return pd.DataFrame({
         "player_a": unique_pairs[order, 0], "player_b": unique_pairs[order, 1],

@@ -95,7 +95,7 @@ _SHORT_INPUT = 16
 # Scaled values closer than this to a half-integer, or larger than the second limit, are rounded
 # by round() itself (see rounded). Below that limit NumPy's scaling error is under 2e-7.
 _TIE_TOLERANCE = 1e-6
-_LARGEST_SCALED = 1e9
+_MAX_SCALED = 1e9
 
 
 def rounded(values, digits: int = 1) -> list:
@@ -115,7 +115,7 @@ def rounded(values, digits: int = 1) -> list:
     array = np.asarray(values, dtype=float)
     out = np.round(array, digits).tolist()
     scaled = np.abs(array) * 10.0 ** digits
-    exact = (np.abs(scaled - np.floor(scaled) - 0.5) > _TIE_TOLERANCE) & (scaled < _LARGEST_SCALED)
+    exact = (np.abs(scaled - np.floor(scaled) - 0.5) > _TIE_TOLERANCE) & (scaled < _MAX_SCALED)
     for position in np.flatnonzero(~exact).tolist():
         out[position] = _round_one(array[position], digits)
     return out

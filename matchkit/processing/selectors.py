@@ -73,7 +73,7 @@ def goals(events: pd.DataFrame) -> pd.DataFrame:
     in_play = regular_play(events).to_numpy()
     scored = of_type(events, "Shot") & (events["outcome"].to_numpy() == "Goal") & in_play
     own = of_type(events, "Own Goal For") & in_play
-    # take() returns a new frame that may get columns, and unlike .copy() it copies the rows once.
+    # take() copies the rows once into a frame that may get new columns; a mask and .copy() copy them twice.
     result = events.take(np.flatnonzero(scored | own))
     result["scoring_team_id"] = result["team_id"]
     result["own_goal"] = result["type"] == "Own Goal For"
@@ -89,7 +89,7 @@ def score(events: pd.DataFrame, home_team_id: int, away_team_id: int) -> tuple[i
 def xg_total(events: pd.DataFrame, team_id: int) -> float:
     """Sum a team's shot xG outside the shoot-out (own goals carry none)."""
     team_shots = (is_shot(events) & (events["team_id"] == team_id)).to_numpy()
-    # nansum skips missing xG like Series.sum, on the array rather than a selected Series, which costs more.
+    # np.nansum skips missing xG as Series.sum does, and summing the array costs less than selecting a Series.
     return float(np.nansum(events["shot_xg"].to_numpy()[team_shots]))
 
 
