@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, help="use at most this many matches")
     parser.add_argument("--grid", default="10x2",
                         help="comma-separated BATCH_SIZExMAX_WORKERS settings, for example 10x2,20x2 (default 10x2)")
-    parser.add_argument("--backends", default="loky", help="comma-separated joblib backends: loky, threading (default loky)")
+    parser.add_argument("--backends", default="loky", help="comma-separated joblib backends: loky, threading, dask (default loky)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per setting; the median counts (default 3)")
     parser.add_argument("--baseline-matches", type=int, default=4,
                         help="matches for the baseline, spread over the selection; 0 skips it (default 4)")

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import orjson
-from joblib import Parallel, delayed
+from joblib import delayed
 
 
 def events_path(data_dir: str | os.PathLike[str], match_id: int) -> Path:
@@ -36,9 +36,12 @@ def run_floor(data_dir: str | os.PathLike[str], match_ids: list[int], max_worker
     Only the event counts travel back from the workers, so the time is that of the reads and
     parses themselves, including the start of the worker pool.
     """
+    # Imported here, not at the top, because workers import this module to run read_events.
+    from matchkit.etl.runner import worker_pool
+
     paths = [str(events_path(data_dir, match_id)) for match_id in match_ids]
     started = time.perf_counter()
-    with Parallel(n_jobs=max_workers, backend=backend) as parallel:
+    with worker_pool(backend, max_workers) as parallel:
         counts = parallel(delayed(read_events)(path) for path in paths)
     seconds = time.perf_counter() - started
     return {

@@ -199,14 +199,14 @@ def run_etl(config: EtlConfig | None = None, source=None, **params: Any) -> EtlS
 
 
 @contextmanager
-def worker_pool(config: EtlConfig) -> Iterator[Parallel]:
-    """Open the joblib pool of the configured backend, kept for every batch of the run.
+def worker_pool(backend: str, max_workers: int, dask_address: str | None = None) -> Iterator[Parallel]:
+    """Open a joblib pool of ``backend``, to be kept for every batch of a run.
 
     ``dask`` connects to the scheduler at ``dask_address``, or starts a local
     cluster of ``max_workers`` single-threaded worker processes when none is given.
     """
-    if config.backend != "dask":
-        with Parallel(n_jobs=config.max_workers, backend=config.backend) as parallel:
+    if backend != "dask":
+        with Parallel(n_jobs=max_workers, backend=backend) as parallel:
             yield parallel
         return
 
@@ -214,21 +214,21 @@ def worker_pool(config: EtlConfig) -> Iterator[Parallel]:
 
     cluster = None
     try:
-        if config.dask_address:
-            client = Client(config.dask_address, timeout="30s")
+        if dask_address:
+            client = Client(dask_address, timeout="30s")
         else:
-            cluster = LocalCluster(n_workers=config.max_workers, threads_per_worker=1, processes=True,
+            cluster = LocalCluster(n_workers=max_workers, threads_per_worker=1, processes=True,
                                    dashboard_address=":0")
             client = Client(cluster)
     except (OSError, TimeoutError) as error:
         raise MatchkitError(
-            f"cannot connect to the Dask scheduler at {config.dask_address or 'a local cluster'} ({error}); "
+            f"cannot connect to the Dask scheduler at {dask_address or 'a local cluster'} ({error}); "
             "check dask_address and that the scheduler is running"
         ) from error
     logger.info("dask: %d workers at %s", len(client.scheduler_info().get("workers", {})), client.scheduler.address)
     try:
         # joblib registers its Dask backend on first use through parallel_config, not through Parallel.
-        with parallel_config(backend="dask"), Parallel(n_jobs=config.max_workers) as parallel:
+        with parallel_config(backend="dask"), Parallel(n_jobs=max_workers) as parallel:
             yield parallel
     finally:
         client.close()
@@ -301,7 +301,7 @@ def _run_plan(
 
     progress = tqdm(total=len(plan.tasks), unit="match", desc="matches", disable=not config.progress)
     try:
-        with worker_pool(config) as parallel:
+        with worker_pool(config.backend, config.max_workers, config.dask_address) as parallel:
             for number, batch in enumerate(batches, start=1):
                 batch_started = time.perf_counter()
                 outcomes = _run_batch(parallel, source, batch, config.compression)
