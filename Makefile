@@ -47,8 +47,8 @@ clean:
 #   make benchmark                 reports/benchmark.json and reports/benchmark.html
 #   make tuning                    params/etl-tuned.yaml and reports/tuning.html
 BENCH_DATA_DIR = $(if $(strip $(DATA_DIR)),$(DATA_DIR),../shared/data/statsbomb-open)
-BENCH_GRID ?= 5x2,10x2,20x2
-BENCH_BACKENDS ?= loky,threading
+BENCH_GRID ?= 11x2,22x2,44x2
+BENCH_BACKENDS ?= loky,threading,dask
 BENCH_REPEATS ?= 3
 
 .PHONY: benchmark tuning
