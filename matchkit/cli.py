@@ -36,7 +36,7 @@ def _etl_parser(subparsers) -> None:
     parser.add_argument("--cache-max-age", help="seconds after which a cached response is fetched again (default: never)")
     parser.add_argument("--offline", action="store_true", help="read online data from --cache-dir only, never the network")
     parser.add_argument("--http-timeout", help="seconds to wait for one HTTP response (default 30)")
-    parser.add_argument("--http-retries", help="retries of a request that timed out or got HTTP 429 or 5xx (default 4)")
+    parser.add_argument("--http-retries", help="retries of a request that timed out, lost its connection or got HTTP 408, 429 or 5xx (default 4)")
     parser.add_argument("--requests-per-second", help="limit on HTTP requests per second in each worker process")
     parser.add_argument("--competition-id", help="competition to process, with --season-id")
     parser.add_argument("--season-id", help="season to process, with --competition-id")

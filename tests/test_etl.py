@@ -51,6 +51,8 @@ def test_run_stores_every_plot_once(tmp_path):
 
     assert again.matches_failed == 0
     assert again.matches_processed == 3
+    assert again.matches_new == 0
+    assert again.matches_unchanged == 3
     assert len(_rows(url, "SELECT 1 FROM match_plots")) == len(stored)
     assert _rows(url, "SELECT match_id, plot_type, COUNT(*) FROM match_plots GROUP BY 1, 2 HAVING COUNT(*) > 1") == []
     runs = _rows(url, "SELECT status, matches_succeeded FROM etl_runs ORDER BY run_id")

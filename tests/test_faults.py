@@ -58,7 +58,7 @@ def test_empty_events_list_recorded(tmp_path):
     summary, url = _run(tmp_path, data_dir, [8652, 7581])
 
     assert summary.failed_match_ids == [7581]
-    assert "match 7581: events file holds no events" in _failures(url)[0][2]
+    assert "match 7581: events file contains no events" in _failures(url)[0][2]
     assert _stored_matches(url) == {8652}
 
 

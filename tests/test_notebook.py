@@ -28,3 +28,22 @@ def test_etl_notebook_runs_with_papermill(tmp_path):
     assert matches == {3788741, 8652}
     assert failures == 0
     assert "No match failed." in output.read_text()
+
+
+@pytest.mark.slow
+def test_etl_notebook_fails_when_a_match_failed(tmp_path):
+    from tests.datadir import make_data_dir
+
+    data_dir = make_data_dir(tmp_path / "data", [8652], replace={"events/3788741.json": b"[{"})
+    output = tmp_path / "etl-out.ipynb"
+
+    with pytest.raises(pm.PapermillExecutionError, match="1 match\\(es\\) failed: 3788741"):
+        pm.execute_notebook(
+            str(REPO / "notebooks" / "etl.ipynb"), str(output), kernel_name="python3", cwd=str(REPO),
+            parameters={"data_dir": str(data_dir), "match_ids": "3788741,8652", "plots": "xg_flow", "max_workers": 1,
+                        "database_url": f"sqlite:///{tmp_path / 'plots.db'}", "progress": False},
+        )
+
+    notebook_text = output.read_text()
+    assert "events/3788741.json" in notebook_text
+    assert "contains invalid JSON" in notebook_text

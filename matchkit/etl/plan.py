@@ -43,10 +43,12 @@ def plan_run(
     plot_types: list[str],
     versions: dict[str, int],
     state: dict[str, Any] | None,
+    full_refresh: bool = False,
 ) -> RunPlan:
     """Decide the work of a run from the source's match entries and what is stored.
 
-    With ``state`` None (a full refresh) every match is processed with every plot.
+    With ``full_refresh`` every match is processed with every plot, and the
+    counts still say which matches were new, changed, retried or unchanged.
     Otherwise a match gets all its plots when it is new, when it failed since it
     was last stored, or when its ``last_updated`` is newer than the stored one.
     It gets its 360 plots when its ``last_updated_360`` is newer. It gets the plot
@@ -55,6 +57,12 @@ def plan_run(
     plan = RunPlan()
     for entry in entries:
         match_id = int(entry["match_id"])
+        if full_refresh:
+            reason = _classify(match_id, entry, plot_types, versions, state)
+            plan.tasks.append(MatchTask(entry, list(plot_types), reason))
+            plan.counts[reason] += 1
+            continue
+
         if state is None or match_id not in state["matches"]:
             reason = NEW if state is None or match_id not in state["failed"] else RETRIED
             plan.tasks.append(MatchTask(entry, list(plot_types), reason))
@@ -82,3 +90,9 @@ def plan_run(
         else:
             plan.counts[UNCHANGED] += 1
     return plan
+
+
+def _classify(match_id: int, entry: dict[str, Any], plot_types: list[str], versions: dict[str, int], state) -> str:
+    """Return why a match would run in an incremental run, or ``unchanged``."""
+    incremental = plan_run([entry], plot_types, versions, state)
+    return incremental.tasks[0].reason if incremental.tasks else UNCHANGED

@@ -174,9 +174,9 @@ def run_etl(config: EtlConfig | None = None, source=None, **params: Any) -> EtlS
     entries, missing = _select(source, config)
 
     run_started = time.perf_counter()
-    state = None if config.full_refresh else store.stored_state([int(e["match_id"]) for e in entries])
+    state = store.stored_state([int(e["match_id"]) for e in entries])
     versions = {plot: REGISTRY[plot].version for plot in plot_types}
-    plan = plan_run(entries, plot_types, versions, state)
+    plan = plan_run(entries, plot_types, versions, state, full_refresh=config.full_refresh)
     run_id = store.start_run({**config.public(), "plots": plot_types, "source": source.describe()})
     summary = EtlSummary(run_id=run_id, status="running", matches_total=len(entries), configuration=config.public())
     _count_plan(summary, plan)

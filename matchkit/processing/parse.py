@@ -70,7 +70,7 @@ def parse_events(events: list[dict[str, Any]], match_id: int) -> tuple[pd.DataFr
     if not isinstance(events, list):
         raise DataError(f"match {match_id}: events file is not a JSON list of events", match_id)
     if not events:
-        raise DataError(f"match {match_id}: events file holds no events; the match cannot be plotted", match_id)
+        raise DataError(f"match {match_id}: events file contains no events, so the match cannot be plotted; check the file or remove the match", match_id)
 
     rows: list[tuple] = []
     formations: dict[int, str] = {}
