@@ -48,7 +48,7 @@ def plan_run(
     """Decide the work of a run from the source's match entries and what is stored.
 
     With ``full_refresh`` every match is processed with every plot, and the
-    counts still say which matches were new, changed, retried or unchanged.
+    counts still report which matches were new, changed, retried or unchanged.
     Otherwise a match gets all its plots when it is new, when it failed since it
     was last stored, or when its ``last_updated`` is newer than the stored one.
     It gets its 360 plots when its ``last_updated_360`` is newer. It gets the plot

@@ -90,7 +90,7 @@ def parse_events(events: list[dict[str, Any]], match_id: int) -> tuple[pd.DataFr
         table = _to_frame(rows)
     except (OverflowError, ValueError, TypeError) as error:
         raise DataError(
-            f"match {match_id}: an event holds a value out of range for its column ({error}); "
+            f"match {match_id}: an event contains a value out of range for its column ({error}); "
             "the events file may be edited or corrupt",
             match_id,
         ) from error

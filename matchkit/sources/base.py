@@ -98,9 +98,9 @@ class Source(ABC):
 
         Returns the entries found, keyed by match id. Ids that no matches file lists are absent.
         """
-        wanted = {check_id(match_id, "match_id") for match_id in match_ids}
+        requested = {check_id(match_id, "match_id") for match_id in match_ids}
 
-        missing = wanted - self._entries.keys()
+        missing = requested - self._entries.keys()
         if missing:
             for competition_id, season_id in self.seasons():
                 if (competition_id, season_id) in self._read_seasons:
@@ -110,7 +110,7 @@ class Source(ABC):
                 if not missing:
                     break
 
-        return {match_id: self._entries[match_id] for match_id in wanted if match_id in self._entries}
+        return {match_id: self._entries[match_id] for match_id in requested if match_id in self._entries}
 
     def seasons(self) -> list[tuple[int, int]]:
         """Return the (competition_id, season_id) pairs of the competitions file, without repeats, in file order."""
