@@ -59,7 +59,7 @@ def process_match(source, entry: dict[str, Any], plot_types: list[str], codec: s
     """Read one match from ``source``, parse it once, render the selected plots and compress them.
 
     Never raises for a problem of this match: the failure is returned with its stage
-    (read, parse or plot) so the rest of the batch goes on.
+    (read, parse, plot or serialize) so the rest of the batch goes on.
     """
     from matchkit.plots import render
     from matchkit.processing import build_match_model
@@ -98,9 +98,13 @@ def process_match(source, entry: dict[str, Any], plot_types: list[str], codec: s
         return outcome
 
     started = time.perf_counter()
+    try:
+        outcome.figures = {plot: encode_figure(figure, codec) for plot, figure in result.figures.items()}
+    except Exception as error:  # noqa: BLE001 - a compression failure is recorded like any other
+        outcome.failure = _failure(match_id, "serialize", error)
+        return outcome
     outcome.codec = codec
     outcome.sizes = {plot: len(figure) for plot, figure in result.figures.items()}
-    outcome.figures = {plot: encode_figure(figure, codec) for plot, figure in result.figures.items()}
     outcome.seconds["serialize"] += time.perf_counter() - started
 
     outcome.peak_rss_mb = peak_rss_mb()
